@@ -1,0 +1,46 @@
+"""The shape every reader hands to the rest of lotsync: a sheet's cells, untouched.
+
+Readers (xlsx/xls/xlsb/ods/csv, Google Sheets) differ in how they get cells; once they
+have them, everything downstream (finding the header, the table's kind, reading values)
+is the same pure code. So a reader's whole job is to return `RawSheet`s faithfully:
+every row the sheet holds, in sheet order, with row 1 of the sheet at index 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Union
+
+#: A cell as a reader returns it. Text stays text (a date typed as text is a `str`);
+#: a real date cell is a `date` or `datetime`; numbers are `int` or `float`.
+Cell = Union[None, str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta]
+
+
+class ReadError(Exception):
+    """A source cannot be read at all. Its message is one line for the user: it names the
+    file and says what to do. It never contains cell contents (patient names are PHI)."""
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One tab (or one CSV file) as cells.
+
+    `rows[i]` is the sheet's row `i + 1`, and `rows[i][j]` its column `j + 1` (A = 0), so
+    a finding can always name the cell a person sees. Rows may be ragged and may be
+    empty lists; leading empty rows and columns are kept, never trimmed.
+    """
+
+    file: str  # the source as the user named it (a path, or a gsheet:// id)
+    sheet: str | None  # tab name; None for a CSV file
+    rows: list[list[Cell]]
+    # For sources that are not files on disk (Google Sheets): the title a person sees.
+    display_file: str | None = None
+    # Reader-specific notes that are not errors, e.g. "read with openpyxl: sheet too wide".
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def label(self) -> str:
+        """`file › sheet` as shown to a person."""
+        name = self.display_file or self.file
+        return f"{name} › {self.sheet}" if self.sheet else name
