@@ -1,0 +1,74 @@
+"""Finding codes (SPEC §3) as data, and the one function that makes a finding.
+
+Like frictionless' error types, each code has a fixed severity; the message is written
+where the finding is raised, in words a clinic manager understands, and never holds a
+patient's name (PHI). `assign_ids` gives every finding a stable id: a hash of its code
+and content but not its row number, so that inserting unrelated rows changes no id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import replace
+
+from lotsync.model import Finding, Severity, Source
+
+SEVERITY: dict[str, Severity] = {
+    "INVALID_VALUE": Severity.ERROR,
+    "MISSING_REQUIRED": Severity.ERROR,
+    "MISSING_LOT": Severity.ERROR,
+    "UNKNOWN_LOT": Severity.ERROR,
+    "LOT_PRODUCT_MISMATCH": Severity.ERROR,
+    "UNKNOWN_UNIT": Severity.ERROR,
+    "EXPIRED_USE": Severity.ERROR,
+    "NEGATIVE_BALANCE": Severity.ERROR,
+    "USE_BEFORE_RECEIPT": Severity.WARNING,
+    "UNLOGGED_TRANSFER": Severity.WARNING,
+    "FEFO_VIOLATION": Severity.WARNING,
+    "DUPLICATE_ENTRY": Severity.WARNING,
+    "REMAINING_MISMATCH": Severity.WARNING,
+    "COUNT_VARIANCE": Severity.WARNING,
+    "COST_CONFLICT": Severity.WARNING,
+    "MISSING_COST": Severity.WARNING,
+    "MISSING_EXPIRATION": Severity.WARNING,
+    "EXPIRED_ON_HAND": Severity.WARNING,
+    "EXPIRING_SOON": Severity.INFO,
+    "PRODUCT_ALIAS": Severity.INFO,
+}
+
+CODES: tuple[str, ...] = tuple(SEVERITY)
+
+
+def make_finding(code: str, message: str, source: Source, *, identity: str = "", **fields) -> Finding:
+    """A finding of `code` (its severity comes from the table above)."""
+    return Finding(code=code, severity=SEVERITY[code], message=message, source=source,
+                   identity=identity, **fields)
+
+
+def sort_findings(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
+    """SPEC §4 order: severity (error first), then file, sheet, row, code."""
+    return sorted(findings, key=lambda f: (
+        f.severity.rank, f.source.file, f.source.sheet or "", f.source.row or 0, f.code,
+        f.source.column or "", f.lot or "", str(f.date or ""), f.identity))
+
+
+def assign_ids(findings: list[Finding]) -> list[Finding]:
+    """Give each finding its stable `id` (16 hex digits of SHA-256 over code and content).
+
+    Two findings of identical content (a row pasted twice) are told apart by their
+    order of occurrence, which inserting unrelated rows does not change.
+    """
+    seen: Counter[str] = Counter()
+    out = []
+    for f in findings:
+        s = f.source
+        content = "\x1f".join(map(str, (
+            f.code, s.file.rsplit("/", 1)[-1], s.sheet, s.column, f.product, f.lot,
+            f.location, f.date, f.quantity, f.identity)))
+        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
+        seen[digest] += 1
+        if seen[digest] > 1:
+            digest = hashlib.sha256(f"{content}\x1f{seen[digest]}".encode()).hexdigest()[:16]
+        out.append(replace(f, id=digest))
+    return out

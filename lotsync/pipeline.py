@@ -1,0 +1,128 @@
+"""Sources to result: read every source, find its tables, type its rows, reconcile.
+
+The only place that strings the stages together, so the CLI, the demo, the tests and the
+bench all run exactly the same path. Reading is I/O; everything after it is pure.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from lotsync.model import Finding, Kind, Practice, TableInput
+from lotsync.readers.raw import RawSheet, ReadError
+from lotsync.reconcile import Options, Result, reconcile
+from lotsync.tables.detect import Detection, detect_table
+from lotsync.tables.mapping import Mapping
+from lotsync.tables.parse import ParseOptions, ParsedTable, parse_table
+
+
+class NoInventoryError(Exception):
+    """No inventory table in any source: nothing to reconcile against (exit 2)."""
+
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".tsv", ".txt"}
+
+
+def expand_sources(sources: Iterable[str]) -> list[str]:
+    """Folders and globs to files, in a stable order; other sources pass through as given.
+
+    A folder gives its spreadsheets (recursively, sorted by path); a glob its matches,
+    sorted. A pattern that matches nothing is an error (exit 2) rather than a silent
+    empty source. Lock files Excel leaves (`~$Book.xlsx`) are skipped.
+    """
+    out: list[str] = []
+    for s in sources:
+        if s.startswith(("gsheet://", "https://docs.google.com/")):
+            out.append(s)
+            continue
+        if any(ch in s for ch in "*?[") and not os.path.exists(s):
+            matches = sorted(m for m in glob.glob(s, recursive=True) if os.path.isfile(m))
+            if not matches:
+                raise ReadError(f"{s}: no file matches this pattern")
+            out.extend(m for m in matches if not Path(m).name.startswith("~$"))
+            continue
+        p = Path(s)
+        if p.is_dir():
+            files = sorted(str(f) for f in p.rglob("*")
+                           if f.is_file() and f.suffix.lower() in SPREADSHEET_SUFFIXES
+                           and not f.name.startswith(("~$", ".")))
+            if not files:
+                raise ReadError(f"{s}: this folder holds no spreadsheet (.xlsx, .xls, .ods, .csv)")
+            out.extend(files)
+            continue
+        out.append(s)
+    return out
+
+
+@dataclass(frozen=True)
+class Loaded:
+    practice: Practice
+    inputs: tuple[TableInput, ...]
+    findings: tuple[Finding, ...]
+    detections: tuple[Detection, ...]
+    tables: tuple[ParsedTable, ...]
+
+
+def read_sources(sources: Iterable[str], read: Callable[[str], list[RawSheet]] | None = None) -> list[RawSheet]:
+    reader = read or read_source
+    sheets: list[RawSheet] = []
+    for s in expand_sources(sources):
+        sheets.extend(reader(s))
+    return sheets
+
+
+def read_source(source: str) -> list[RawSheet]:
+    """A file path, or a Google Sheets id/URL."""
+    if source.startswith(("gsheet://", "https://docs.google.com/")):
+        from lotsync.readers.gsheets import open_client, parse_gsheet_source, read_gsheet
+        gs = parse_gsheet_source(source)
+        if gs is None:
+            raise ReadError(f"{source}: not a Google Sheets address (gsheet://<id>[/<tab>])")
+        return read_gsheet(gs, open_client(os.environ.get("LOTSYNC_CREDENTIALS")))
+    from lotsync.readers import read_path
+    return read_path(source)
+
+
+def load_practice(sheets: list[RawSheet], mapping: Mapping, popts: ParseOptions) -> Loaded:
+    """Detect and type every table; same-kind tables are concatenated in input order."""
+    kinds: dict[Kind, list] = {k: [] for k in Kind}
+    inputs: list[TableInput] = []
+    findings: list[Finding] = []
+    detections: list[Detection] = []
+    tables: list[ParsedTable] = []
+    for order, sheet in enumerate(sheets):
+        det = detect_table(sheet, mapping)
+        detections.append(det)
+        if det.kind is None:
+            inputs.append(TableInput(file=sheet.file, sheet=sheet.sheet, kind="ignored",
+                                     header_row=None, rows_read=0, rows_skipped=len(sheet.rows),
+                                     rows_after_as_of=0, note=det.note))
+            continue
+        parsed = parse_table(det, order, popts)
+        tables.append(parsed)
+        kinds[det.kind].extend(parsed.rows)
+        findings.extend(parsed.findings)
+        inputs.append(parsed.input)
+    practice = Practice(inventory=tuple(kinds[Kind.INVENTORY]), visits=tuple(kinds[Kind.VISITS]),
+                        adjustments=tuple(kinds[Kind.ADJUSTMENTS]), counts=tuple(kinds[Kind.COUNTS]),
+                        products=tuple(kinds[Kind.PRODUCTS]))
+    return Loaded(practice, tuple(inputs), tuple(findings), tuple(detections), tuple(tables))
+
+
+def run(sources: Iterable[str], opts: Options, mapping: Mapping | None = None,
+        read: Callable[[str], list[RawSheet]] | None = None) -> tuple[Result, Loaded]:
+    """Read, detect, type and reconcile. Raises ReadError / NoInventoryError (exit 2)."""
+    sheets = read_sources(sources, read)
+    loaded = load_practice(sheets, mapping or Mapping(),
+                           ParseOptions(as_of=opts.as_of, day_first=opts.day_first))
+    if not any(t.kind == Kind.INVENTORY.value for t in loaded.inputs):
+        names = ", ".join(sorted({Path(s.file).name for s in sheets})) or "the sources"
+        raise NoInventoryError(
+            f"{names}: no inventory table found (a receiving log with product, lot and quantity "
+            "columns); run 'lotsync check' to see what was found, or name it in a --mapping file")
+    result = reconcile(loaded.practice, opts, loaded.inputs, loaded.findings)
+    return result, loaded

@@ -1,0 +1,105 @@
+"""The pure core: typed rows in, a frozen `Result` out. No files, network or printing.
+
+Pipeline (each stage returns data and findings, Beancount-style):
+    build_catalog -> book_events (lots, sweep, inference) -> check_lots -> compute_cogs
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import replace
+from decimal import Decimal, localcontext
+
+from lotsync.findings import assign_ids, sort_findings
+from lotsync.model import Finding, Practice, Severity, TableInput
+from lotsync.reconcile.booking import book_events
+from lotsync.reconcile.catalog import build_catalog
+from lotsync.reconcile.checks import check_lots
+from lotsync.reconcile.cogs import compute_cogs, visit_key
+from lotsync.reconcile.lots import LEDGER_CONTEXT, ZERO
+from lotsync.reconcile.result import LotResult, Options, Result, Summary, Totals, UseNext
+
+__all__ = ["reconcile", "Options", "Result"]
+
+
+def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] = (),
+              parse_findings: list[Finding] | tuple[Finding, ...] = ()) -> Result:
+    """Derive every lot's ledger, the findings and COGS from typed rows."""
+    with localcontext(LEDGER_CONTEXT):
+        catalog = build_catalog(practice)
+        booking, missing_lot_notes = book_events(practice, catalog, opts)
+        lots, lot_findings = check_lots(list(booking.lots.values()), opts)
+        names = {k: p.name for k, p in catalog.products.items()}
+        cogs = compute_cogs(practice.visits, booking.takes, names)
+        findings: list[Finding] = []
+        for f in parse_findings:
+            if f.code == "MISSING_LOT":
+                note = missing_lot_notes.get((f.source.file, f.source.sheet, f.source.row))
+                if note:
+                    f = replace(f, suggestion=note)
+            findings.append(f)
+        findings.extend(booking.findings)
+        findings.extend(lot_findings)
+        findings = assign_ids(sort_findings(findings))
+        totals = compute_totals(lots, cogs.total, cogs.estimated, opts)
+        counts = Counter(f.code for f in findings)
+        sev = Counter(f.severity for f in findings)
+        summary = Summary(
+            lots=len(lots), visit_rows=len(practice.visits),
+            visits=len({visit_key(v) for v in practice.visits}),
+            errors=sev[Severity.ERROR], warnings=sev[Severity.WARNING], infos=sev[Severity.INFO],
+            findings_by_code=dict(sorted(counts.items())))
+        return Result(as_of=opts.as_of, options=opts, inputs=tuple(inputs), lots=tuple(lots),
+                      findings=tuple(findings), cogs=cogs, totals=totals, summary=summary,
+                      fefo_next=tuple(use_next(lots, opts)))
+
+
+def compute_totals(lots: list[LotResult], cogs: Decimal, estimated: Decimal, opts: Options) -> Totals:
+    """Practice-wide values at each lot's own cost (lots without a cost left out).
+
+    received_value counts stock at the cost of the lot that holds it, so a transfer into a
+    lot of another cost re-values the moved quantity there; with that, received value =
+    COGS + waste + expired + returned - adjusted - count variance + on hand, exactly.
+    """
+    t = dict.fromkeys(("received", "waste", "expired", "returned", "adjusted", "cv", "on_hand",
+                       "expired_on_hand", "expiring"), ZERO)
+    for lot in lots:
+        c = lot.unit_cost
+        if c is None:
+            continue
+        t["received"] += (lot.received + lot.transferred_in - lot.transferred_out) * c
+        t["waste"] += lot.wasted * c
+        t["expired"] += lot.expired_out * c
+        t["returned"] += lot.returned * c
+        t["adjusted"] += lot.adjusted * c
+        t["cv"] += lot.count_variance * c
+        t["on_hand"] += lot.derived_remaining * c
+        if lot.derived_remaining > opts.tolerance:
+            if lot.status == "expired":
+                t["expired_on_hand"] += lot.derived_remaining * c
+            elif lot.status == "expiring":
+                t["expiring"] += lot.derived_remaining * c
+    return Totals(received_value=t["received"], cogs=cogs, cogs_estimated=estimated,
+                  waste_value=t["waste"], expired_value=t["expired"], returned_value=t["returned"],
+                  adjusted_value=t["adjusted"], count_variance_value=t["cv"],
+                  on_hand_value=t["on_hand"], expired_on_hand_value=t["expired_on_hand"],
+                  expiring_value=t["expiring"])
+
+
+def use_next(lots: list[LotResult], opts: Options) -> list[UseNext]:
+    """Per product and location, the lot to use first: FEFO among lots on hand, not expired."""
+    best: dict[tuple[str, str], LotResult] = {}
+    for lot in lots:
+        if lot.derived_remaining <= opts.tolerance:
+            continue
+        if lot.expiration is not None and lot.expiration < opts.as_of:
+            continue
+        k = (lot.product, lot.location)
+        cur = best.get(k)
+        rank = (lot.expiration or dt.date.max, lot.received_date or dt.date.min, lot.lot_key)
+        if cur is None or rank < (cur.expiration or dt.date.max, cur.received_date or dt.date.min, cur.lot_key):
+            best[k] = lot
+    return [UseNext(product=l.product, location=l.location, lot=l.lot, expiration=l.expiration,
+                    on_hand=l.derived_remaining, unit=l.unit)
+            for (_, _), l in sorted(best.items(), key=lambda kv: (kv[0][0].casefold(), kv[0][1]))]

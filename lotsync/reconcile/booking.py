@@ -1,0 +1,639 @@
+"""Booking: apply every event to its lot in order, and raise the findings that need order.
+
+Rules (SPEC §2):
+- Events are applied per lot in date order; within one date: receipts, then transfers,
+  then visit rows in sheet order, then adjustments in sheet order, then counts. A receipt
+  without a received date comes before every other event. This is one global sort (an
+  integer key `date * 8 + phase`, stable, so sheet order survives) and one sweep: no row
+  ever rescans the lots.
+- A row takes from the lot with its key under its own product at its own location; else
+  from the lot with that key at another location (the one with the most on hand just
+  before the row: UNLOGGED_TRANSFER); else (visits only) from the one lot with that key
+  at the row's location under a product sharing a word with the row's (PRODUCT_ALIAS);
+  else LOT_PRODUCT_MISMATCH (the key exists under another product) or UNKNOWN_LOT.
+- Lot inference for visit rows whose lot is missing, unknown or mismatched (unless
+  switched off), first rule that gives a lot: (1) repair, UNKNOWN_LOT only: exactly one
+  key of the product within Levenshtein distance 2; (2) open vial: the lot the same
+  provider used for the same product at the same location on the same date, nearest
+  earlier recorded row, else nearest later; (3) FEFO, greedy across lots; what no lot
+  covers is costed as estimated. Inferred quantities count in `used` and `used_inferred`.
+- A count sets the balance; the difference is count variance. NEGATIVE_BALANCE is judged
+  at the end of each day a lot moved, only when the previous such day ended above
+  -tolerance (so one shortfall is one finding, not one per later visit).
+
+Rejected alternatives: per-lot event lists sorted separately (FEFO and inference need the
+balances of *other* lots just before each row, which only a global order gives); taking
+inferred stock proportionally from all candidate lots (no vial is used that way, and the
+trace would name lots nobody touched); raising an exception on a bad row (a finding is
+data: the rest of the practice must still reconcile).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from lotsync.findings import make_finding
+from lotsync.model import (AdjustmentRow, AdjustmentType, CountRow, Finding, InventoryRow, Practice,
+                           RowRef, VisitRow)
+from lotsync.reconcile.catalog import Catalog
+from lotsync.reconcile.fefo import FefoGroup, check_fefo, pick_fefo
+from lotsync.reconcile.lots import (COST_TOLERANCE, DIVISION, NO_DATE_ORD, ZERO, Lot, Receipt,
+                                   weighted_cost)
+from lotsync.reconcile.result import Options
+
+PH_RECEIPT, PH_TRANSFER, PH_VISIT, PH_ADJUST, PH_COUNT = 0, 1, 2, 3, 4
+
+
+def _fmt(q: Decimal) -> str:
+    """A quantity for a message: no exponent, no trailing zeros."""
+    s = format(q.normalize(), "f") if q == q.to_integral_value() else format(q, "f").rstrip("0")
+    return s.rstrip(".") if "." in s else s
+
+
+def _money(v: Decimal) -> str:
+    return f"${v.quantize(Decimal('0.01')):,}"
+
+
+@dataclass
+class VisitTake:
+    """What one visit row took and cost (indexed like practice.visits)."""
+
+    exact: Decimal = ZERO  # cost at its lots' own unit costs
+    estimated: Decimal = ZERO  # uncovered quantity, or lots without a cost, at the product mean
+    inferred: bool = False
+    quantity: Decimal = ZERO  # in units of use
+    booked: bool = False  # False: the row took nothing (unknown unit)
+    product_key: str = ""
+    lots: list = field(default_factory=list)  # [(Lot, qty, inferred)]
+
+
+@dataclass
+class Booking:
+    lots: dict[tuple[str, str, str], Lot]
+    findings: list[Finding]
+    takes: list[VisitTake | None]
+    product_mean_cost: dict[str, Decimal | None]
+    visit_moves: list  # (VisitRow index, Lot, qty, inferred), for traces
+
+
+class Booker:
+    """One sweep over all events. State lives here; the result is frozen by the caller."""
+
+    def __init__(self, practice: Practice, catalog: Catalog, opts: Options) -> None:
+        self.p = practice
+        self.cat = catalog
+        self.opts = opts
+        self.tol = opts.tolerance
+        self.findings: list[Finding] = []
+        self.lots: dict[tuple[str, str, str], Lot] = {}
+        self.pending: dict[tuple[str, str, str], Lot] = {}  # transfer destinations, not yet created
+        self.by_pk: dict[tuple[str, str], dict[str, Lot]] = defaultdict(dict)
+        self.by_key: dict[str, set[str]] = defaultdict(set)
+        self.groups: dict[tuple[str, str], FefoGroup] = {}
+        self.keys_of_product: dict[str, list[str]] = defaultdict(list)
+        self._near_cache: dict[tuple[str, str], list[str]] = {}
+        self._evidence: dict | None = None
+        self._order: list[int] = []
+        self._kinds: list[int] = []
+        self._rows: list = []
+        self.receipts: dict[tuple[str, str, str], list[Receipt]] = defaultdict(list)
+        self.takes: list[VisitTake | None] = [None] * len(practice.visits)
+        self.visit_index: dict[int, int] = {}
+        self.moves: list = []
+        self.missing_lot_suggestions: dict[tuple, str | None] = {}
+        self._seen_visits: set[tuple] = set()
+        self._means: dict[str, Decimal | None] = {}
+
+    # --- findings ----------------------------------------------------------------------
+    def add(self, code: str, message: str, ref: RowRef, fld: str | None, **kw) -> None:
+        self.findings.append(make_finding(code, message, ref.source(fld), identity=ref.fingerprint, **kw))
+
+    # --- lots --------------------------------------------------------------------------
+    def build_lots(self) -> None:
+        """Receipts grouped into lots; COST_CONFLICT, and the lots' cost and expiration."""
+        for row in self.p.inventory:
+            pk = self.cat.resolve(row.product)
+            f = self.cat.factor(pk, row.unit)
+            if f is None:
+                self._unknown_unit(row, pk, "quantity")
+                continue
+            self.receipts[(pk, row.lot_key, row.location)].append(Receipt(row, f))
+        for ident, recs in self.receipts.items():
+            pk, key, loc = ident
+            first = recs[0]
+            info = self.cat.info(pk)
+            for r in recs[1:]:
+                if (r.cost is not None and first.cost is not None
+                        and abs(r.cost - first.cost) > COST_TOLERANCE):
+                    self.add("COST_CONFLICT",
+                             f"Lot {first.row.lot} of {info.name} was received at "
+                             f"{_money(first.cost)} per {info.unit or 'unit'} and again at "
+                             f"{_money(r.cost)}; lotsync uses the quantity-weighted mean.",
+                             r.row.ref, "unit_cost" if r.row.unit_cost is not None else "total_cost",
+                             product=info.name, lot=first.row.lot, location=loc or None,
+                             date=r.row.received_date,
+                             value=abs(r.cost - first.cost) * r.quantity)
+            dates = [r.row.received_date for r in recs]
+            first_received = None if any(d is None for d in dates) else min(dates)
+            expiration = next((r.row.expiration for r in recs if r.row.expiration), None)
+            lot = Lot(pk, info.name, first.row.lot, key, loc, expiration, info.unit,
+                      weighted_cost(recs), first_received, first.row.ref)
+            rem = [r for r in recs if r.remaining is not None]
+            if rem:
+                lot.recorded_remaining = sum((r.remaining for r in rem), ZERO)
+                lot.remaining_ref = rem[0].row.ref
+            self._register(lot)
+
+    def _register(self, lot: Lot) -> None:
+        self.lots[lot.identity] = lot
+        self.by_pk[(lot.product_key, lot.lot_key)][lot.location] = lot
+        self.by_key[lot.lot_key].add(lot.product_key)
+        if lot.lot_key not in self.keys_of_product[lot.product_key]:
+            self.keys_of_product[lot.product_key].append(lot.lot_key)
+
+    def _plan_transfer_lots(self) -> None:
+        """Lots a transfer will create get their FEFO place now (balance 0 until created)."""
+        for row in self.p.adjustments:
+            if row.type is not AdjustmentType.TRANSFER:
+                continue
+            pk = self.cat.resolve(row.product)
+            ident = (pk, row.lot_key, row.to_location)
+            if ident in self.lots or ident in self.pending:
+                continue
+            sources = self.by_pk.get((pk, row.lot_key))
+            if not sources:
+                continue
+            src = sources.get(row.location) or sources[sorted(sources)[0]]
+            self.pending[ident] = Lot(pk, src.product, src.lot, src.lot_key, row.to_location,
+                                      src.expiration, src.unit, src.cost, None, None,
+                                      created_by_transfer=True)
+
+    def _build_fefo(self) -> None:
+        members: dict[tuple[str, str], list[Lot]] = defaultdict(list)
+        for lot in list(self.lots.values()) + list(self.pending.values()):
+            if lot.expiration is not None:
+                members[(lot.product_key, lot.location)].append(lot)
+        for gk, lots in members.items():
+            self.groups[gk] = FefoGroup(lots)
+
+    # --- balance changes -----------------------------------------------------------------
+    def _touch(self, lot: Lot, day: int) -> None:
+        if lot.cur_day != day:
+            if lot.cur_day is not None:
+                self._close_day(lot)
+            lot.cur_day = day
+            lot.last_taker = None
+
+    def _close_day(self, lot: Lot) -> None:
+        neg = lot.balance < -self.tol
+        if neg and not lot.prev_neg:
+            ref = lot.last_taker or lot.first_ref
+            day = dt.date.fromordinal(lot.cur_day) if lot.cur_day and lot.cur_day > NO_DATE_ORD else None
+            value = lot.balance * lot.cost if lot.cost is not None else None
+            if ref is not None:
+                self.add("NEGATIVE_BALANCE",
+                         f"Lot {lot.lot} of {lot.product}{_at(lot.location)} went below zero "
+                         f"({_fmt(lot.balance)} {lot.unit or ''}) at the end of "
+                         f"{day.isoformat() if day else 'the first day'}: more was used than received.".replace(" )", ")"),
+                         ref, "lot", product=lot.product, lot=lot.lot, location=lot.location or None,
+                         date=day, quantity=lot.balance, value=value,
+                         suggestion="Check for a missing receipt, a mistyped lot, or a quantity entered twice.")
+        lot.prev_neg = neg
+
+    def _set(self, lot: Lot, balance: Decimal) -> None:
+        lot.balance = balance
+        if lot.fefo_group is not None:
+            lot.fefo_group.update(lot.fefo_pos, balance)
+
+    def _take(self, lot: Lot, q: Decimal, ref: RowRef, day: int) -> None:
+        self._touch(lot, day)
+        self._set(lot, lot.balance - q)
+        lot.last_taker = ref
+
+    # --- lot lookups ---------------------------------------------------------------------
+    def _most_on_hand(self, locs: dict[str, Lot]) -> Lot:
+        return max(locs.values(), key=lambda l: (l.balance, [-ord(c) for c in l.location]))
+
+    def resolve(self, pk: str, key: str, loc: str, visits: bool) -> tuple[Lot | None, str]:
+        """(lot, how): how is own, other, alias, LOT_PRODUCT_MISMATCH or UNKNOWN_LOT."""
+        locs = self.by_pk.get((pk, key))
+        if locs:
+            lot = locs.get(loc)
+            if lot is not None:
+                return lot, "own"
+            return self._most_on_hand(locs), "other"
+        others = self.by_key.get(key)
+        if others:
+            if visits:
+                words = self.cat.info(pk).words
+                cands = [self.by_pk[(o, key)][loc] for o in sorted(others)
+                         if loc in self.by_pk[(o, key)] and words & self.cat.info(o).words]
+                if len(cands) == 1:
+                    return cands[0], "alias"
+            return None, "LOT_PRODUCT_MISMATCH"
+        return None, "UNKNOWN_LOT"
+
+    def near_keys(self, pk: str, key: str) -> list[str]:
+        """Known lot keys of the product within Levenshtein distance 2 of `key`."""
+        ck = (pk, key)
+        hit = self._near_cache.get(ck)
+        if hit is None:
+            keys = self.keys_of_product.get(pk, [])
+            hit = sorted(m[0] for m in process.extract(key, keys, scorer=Levenshtein.distance,
+                                                       score_cutoff=2, limit=None))
+            self._near_cache[ck] = hit
+        return hit
+
+    def _display(self, pk: str, key: str) -> str:
+        locs = self.by_pk.get((pk, key))
+        return next(iter(locs.values())).lot if locs else key
+
+    # --- the sweep -----------------------------------------------------------------------
+    def sort_events(self) -> None:
+        keys: list[int] = []
+        rows: list = []
+        kinds: list[int] = []
+        for ident, recs in self.receipts.items():
+            for r in recs:
+                keys.append(r.date_ord * 8 + PH_RECEIPT)
+                rows.append((self.lots[ident], r))
+                kinds.append(PH_RECEIPT)
+        for a in self.p.adjustments:
+            if a.type is AdjustmentType.TRANSFER:
+                keys.append(a.date.toordinal() * 8 + PH_TRANSFER)
+                rows.append(a)
+                kinds.append(PH_TRANSFER)
+        for i, v in enumerate(self.p.visits):
+            keys.append(v.date.toordinal() * 8 + PH_VISIT)
+            rows.append(i)
+            kinds.append(PH_VISIT)
+        for a in self.p.adjustments:
+            if a.type is not AdjustmentType.TRANSFER:
+                keys.append(a.date.toordinal() * 8 + PH_ADJUST)
+                rows.append(a)
+                kinds.append(PH_ADJUST)
+        for c in self.p.counts:
+            keys.append(c.date.toordinal() * 8 + PH_COUNT)
+            rows.append(c)
+            kinds.append(PH_COUNT)
+        self._order = sorted(range(len(keys)), key=keys.__getitem__)
+        self._rows, self._kinds = rows, kinds
+        self._seq_of_visit = [0] * len(self.p.visits)
+        for seq, idx in enumerate(self._order):
+            if kinds[idx] == PH_VISIT:
+                self._seq_of_visit[rows[idx]] = seq
+
+    def run(self) -> Booking:
+        self.build_lots()
+        self._means = self.product_mean_costs()
+        self._plan_transfer_lots()
+        self._build_fefo()
+        self.sort_events()
+        rows, kinds = self._rows, self._kinds
+        for idx in self._order:
+            k = kinds[idx]
+            if k == PH_VISIT:
+                self.book_visit(rows[idx])
+            elif k == PH_RECEIPT:
+                lot, r = rows[idx]
+                self._touch(lot, r.date_ord)
+                lot.received += r.quantity
+                self._set(lot, lot.balance + r.quantity)
+            elif k == PH_COUNT:
+                self.book_count(rows[idx])
+            else:
+                self.book_adjustment(rows[idx])
+        for lot in self.lots.values():
+            if lot.cur_day is not None:
+                self._close_day(lot)
+        return Booking(self.lots, self.findings, self.takes, self._means, self.moves)
+
+    def product_mean_costs(self) -> dict[str, Decimal | None]:
+        """Received-quantity weighted mean cost per product, over lots with a cost."""
+        qty: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        val: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for (pk, key, loc), recs in self.receipts.items():
+            lot_cost = self.lots[(pk, key, loc)].cost
+            if lot_cost is not None:
+                for r in recs:
+                    qty[pk] += r.quantity
+                    val[pk] += r.quantity * lot_cost
+        return {pk: (DIVISION.divide(val[pk], qty[pk]) if qty[pk] else None) for pk in self.cat.products}
+
+    # --- rows ----------------------------------------------------------------------------
+    def _unknown_unit(self, row, pk: str, qfield: str) -> None:
+        info = self.cat.info(pk)
+        fld = "unit" if "unit" in row.ref.table.columns and row.unit else qfield
+        conv = f" or {info.package_unit}" if info.package_unit else ""
+        self.add("UNKNOWN_UNIT",
+                 f"'{row.unit}' cannot be converted to {info.name}'s unit of use "
+                 f"({info.unit or 'none known'}{conv}); the row takes nothing.",
+                 row.ref, fld, product=info.name, location=row.location or None,
+                 date=getattr(row, "date", None) or getattr(row, "received_date", None),
+                 suggestion=(f"Add units per package for {info.package_unit or row.unit} to the "
+                             f"Products tab, or record the quantity in {info.unit}."
+                             if info.unit else None))
+
+    def book_visit(self, i: int) -> None:
+        v: VisitRow = self.p.visits[i]
+        cat = self.cat
+        pk = cat.resolve(v.product)
+        take = VisitTake(product_key=pk)
+        self.takes[i] = take
+        dup_key = (v.date, v.patient, v.provider, pk, v.lot_key, v.quantity, v.unit)
+        if dup_key in self._seen_visits:
+            self.add("DUPLICATE_ENTRY",
+                     "This treatment repeats an earlier row exactly (date, patient, provider, "
+                     "product, lot, quantity); it still counts as used.",
+                     v.ref, "lot" if "lot" in v.ref.table.columns else "product",
+                     product=cat.info(pk).name, lot=v.lot, location=v.location or None,
+                     date=v.date, quantity=v.quantity,
+                     suggestion="Delete the row if it was entered twice.")
+        else:
+            self._seen_visits.add(dup_key)
+        f = cat.factor(pk, v.unit)
+        if f is None:
+            self._unknown_unit(v, pk, "quantity")
+            return
+        q = v.quantity * f if f != 1 else v.quantity
+        take.quantity = q
+        take.booked = True
+        day = v.date.toordinal()
+        info = cat.info(pk)
+        loc = v.location
+        key = v.lot_key
+        lot: Lot | None = None
+        error = "MISSING_LOT" if key is None else None
+        if key is not None:
+            lot, how = self.resolve(pk, key, loc, visits=True)
+            if lot is None:
+                error = how
+            else:
+                if how == "other":
+                    self._unlogged(v, lot, q)
+                elif how == "alias":
+                    self.add("PRODUCT_ALIAS",
+                             f"'{v.product}' was matched to {lot.product} through lot {lot.lot}.",
+                             v.ref, "product", product=lot.product, lot=lot.lot,
+                             location=loc or None, date=v.date, quantity=q)
+                exp = lot.expiration
+                if exp is not None and v.date > exp:
+                    self.add("EXPIRED_USE",
+                             f"Lot {lot.lot} of {lot.product} expired on {exp.isoformat()} and was "
+                             f"used on {v.date.isoformat()}.",
+                             v.ref, "lot", product=lot.product, lot=lot.lot, location=loc or None,
+                             date=v.date, quantity=q,
+                             value=q * lot.cost if lot.cost is not None else None,
+                             suggestion="Quarantine the lot and review the patient's record.")
+                group = lot.fefo_group
+                if group is not None and exp is not None:
+                    better = check_fefo(group, lot, v.date, q)
+                    if better is not None:
+                        self.add("FEFO_VIOLATION",
+                                 f"Lot {lot.lot} (expires {exp.isoformat()}) was used while lot "
+                                 f"{better.lot} (expires {better.expiration.isoformat()}) had "
+                                 f"{_fmt(better.balance)} {lot.unit or ''} on hand.".replace(" on", " on").replace("  ", " "),
+                                 v.ref, "lot", product=lot.product, lot=lot.lot,
+                                 location=loc or None, date=v.date, quantity=q,
+                                 suggestion=f"Use lot {better.lot} first.")
+                self._book_take(v, i, take, lot, q, day, inferred=False)
+                return
+        # the lot is missing, unknown or under another product: a traceability gap
+        suggestion = None
+        near: list[str] = []
+        if error == "UNKNOWN_LOT":
+            near = self.near_keys(pk, key)
+            if near:
+                suggestion = "Did you mean " + " or ".join(self._display(pk, k) for k in near) + "?"
+        inferred_lots: list[tuple[Lot, Decimal]] = []
+        uncovered = q
+        if self.opts.infer_lots:
+            one = None
+            if error == "UNKNOWN_LOT" and len(near) == 1:  # rule 1: repair
+                one, how = self.resolve(pk, near[0], loc, visits=False)
+                if one is not None and how == "other":
+                    self._unlogged(v, one, q)
+            if one is None:  # rule 2: open vial
+                one = self._open_vial(i, v, pk)
+            if one is not None:
+                self._book_take(v, i, take, one, q, day, inferred=True)
+                inferred_lots.append((one, q))
+                uncovered = ZERO
+            else:  # rule 3: FEFO, greedy
+                group = self.groups.get((pk, loc))
+                while group is not None and uncovered > 0:
+                    cand = pick_fefo(group, v.date)
+                    if cand is None:
+                        break
+                    part = min(cand.balance, uncovered)
+                    self._book_take(v, i, take, cand, part, day, inferred=True)
+                    inferred_lots.append((cand, part))
+                    uncovered -= part
+        if inferred_lots:
+            names = ", ".join(f"{l.lot} ({_fmt(qq)})" if len(inferred_lots) > 1 else l.lot
+                              for l, qq in inferred_lots)
+            used = f"Inferred for this treatment: lot {names}."
+            suggestion = f"{suggestion} {used}" if suggestion else used
+        if uncovered > 0:
+            self._estimate(take, pk, uncovered)
+        if error == "MISSING_LOT":
+            # the parse stage raised MISSING_LOT; attach the inference to it
+            self._amend_missing_lot(v, suggestion)
+        elif error == "UNKNOWN_LOT":
+            self.add("UNKNOWN_LOT",
+                     f"Lot {v.lot} of {info.name} was never received"
+                     f"{_at(loc)}: it matches no lot in the inventory.",
+                     v.ref, "lot", product=info.name, lot=v.lot, location=loc or None,
+                     date=v.date, quantity=q, suggestion=suggestion)
+        else:
+            owners = sorted(self.cat.info(o).name for o in self.by_key.get(key, ()))
+            self.add("LOT_PRODUCT_MISMATCH",
+                     f"Lot {v.lot} belongs to {', '.join(owners)}, not to {info.name}.",
+                     v.ref, "lot", product=info.name, lot=v.lot, location=loc or None,
+                     date=v.date, quantity=q, suggestion=suggestion)
+
+    def _amend_missing_lot(self, v: VisitRow, suggestion: str | None) -> None:
+        self.missing_lot_suggestions[(v.ref.table.file, v.ref.table.sheet, v.ref.row)] = suggestion
+
+    def _unlogged(self, row, lot: Lot, q: Decimal) -> None:
+        self.add("UNLOGGED_TRANSFER",
+                 f"Lot {lot.lot} of {lot.product} is recorded{_at(row.location)} but was only "
+                 f"received{_at(lot.location)}: product moved without a transfer row.",
+                 row.ref, "lot", product=lot.product, lot=lot.lot, location=row.location or None,
+                 date=row.date, quantity=q,
+                 suggestion=f"Add a transfer of lot {lot.lot} from {lot.location or '(blank)'} "
+                            f"to {row.location or '(blank)'}.")
+
+    def _book_take(self, v: VisitRow, i: int, take: VisitTake, lot: Lot, q: Decimal, day: int,
+                   inferred: bool) -> None:
+        if v.date.toordinal() < lot.first_received_ord:
+            self.add("USE_BEFORE_RECEIPT",
+                     f"Lot {lot.lot} was used on {v.date.isoformat()}, before it was received on "
+                     f"{lot.first_received.isoformat()}.",
+                     v.ref, "date", product=lot.product, lot=lot.lot, location=v.location or None,
+                     date=v.date, quantity=q,
+                     suggestion="Check the visit date and the receipt date.")
+        self._take(lot, q, v.ref, day)
+        lot.used += q
+        if inferred:
+            lot.used_inferred += q
+            take.inferred = True
+        if lot.cost is not None:
+            take.exact += q * lot.cost
+        else:
+            self._estimate(take, lot.product_key, q)
+        take.lots.append((lot, q, inferred))
+        self.moves.append((i, lot, q, inferred))
+
+    def _estimate(self, take: VisitTake, pk: str, q: Decimal) -> None:
+        mean = self._means.get(pk)
+        if mean is not None:
+            take.estimated += q * mean
+
+    def _open_vial(self, i: int, v: VisitRow, pk: str) -> Lot | None:
+        if not v.provider:
+            return None
+        if self._evidence is None:
+            ev: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
+            for j, row in enumerate(self.p.visits):
+                if row.lot_key is None or not row.provider:
+                    continue
+                rpk = self.cat.resolve(row.product)
+                if (rpk, row.lot_key) in self.by_pk:
+                    ev[(rpk, row.provider, row.location, row.date)].append(
+                        (self._seq_of_visit[j], row.lot_key))
+            for lst in ev.values():
+                lst.sort()
+            self._evidence = ev
+        lst = self._evidence.get((pk, v.provider, v.location, v.date))
+        if not lst:
+            return None
+        seq = self._seq_of_visit[i]
+        pos = bisect.bisect_left(lst, (seq, ""))
+        if pos > 0:
+            key = lst[pos - 1][1]
+        elif pos < len(lst):
+            key = lst[pos][1] if lst[pos][0] != seq else (lst[pos + 1][1] if pos + 1 < len(lst) else None)
+        else:
+            key = None
+        if key is None:
+            return None
+        lot, how = self.resolve(pk, key, v.location, visits=False)
+        return lot
+
+    def book_adjustment(self, a: AdjustmentRow) -> None:
+        pk = self.cat.resolve(a.product)
+        f = self.cat.factor(pk, a.unit)
+        if f is None:
+            self._unknown_unit(a, pk, "quantity")
+            return
+        q = a.quantity * f if f != 1 else a.quantity
+        lot, how = self.resolve(pk, a.lot_key, a.location, visits=False)
+        info = self.cat.info(pk)
+        if lot is None:
+            self._lot_error(a, pk, how, q)
+            return
+        if how == "other":
+            self._unlogged(a, lot, q)
+        day = a.date.toordinal()
+        removes = a.type is not AdjustmentType.ADJUSTMENT or q < 0
+        if removes and day < lot.first_received_ord:
+            self.add("USE_BEFORE_RECEIPT",
+                     f"Lot {lot.lot} has a {a.type.value} on {a.date.isoformat()}, before it was "
+                     f"received on {lot.first_received.isoformat()}.",
+                     a.ref, "date", product=info.name, lot=lot.lot, location=a.location or None,
+                     date=a.date, quantity=q)
+        t = a.type
+        if t is AdjustmentType.ADJUSTMENT:
+            self._touch(lot, day)
+            lot.adjusted += q
+            self._set(lot, lot.balance + q)
+            if q < 0:
+                lot.last_taker = a.ref
+            return
+        self._take(lot, q, a.ref, day)
+        if t is AdjustmentType.WASTE:
+            lot.wasted += q
+        elif t is AdjustmentType.EXPIRED:
+            lot.expired_out += q
+        elif t is AdjustmentType.RETURN:
+            lot.returned += q
+        else:
+            lot.transferred_out += q
+            dest_ident = (pk, lot.lot_key, a.to_location)
+            dest = self.lots.get(dest_ident)
+            if dest is None:
+                dest = self.pending.pop(dest_ident, None)
+                if dest is None:
+                    dest = Lot(pk, lot.product, lot.lot, lot.lot_key, a.to_location, lot.expiration,
+                               lot.unit, lot.cost, None, None, created_by_transfer=True)
+                else:
+                    dest.cost = lot.cost
+                dest.first_ref = a.ref
+                self._register(dest)
+            self._touch(dest, day)
+            dest.transferred_in += q
+            self._set(dest, dest.balance + q)
+
+    def _lot_error(self, row, pk: str, how: str, q: Decimal) -> None:
+        info = self.cat.info(pk)
+        if how == "UNKNOWN_LOT":
+            near = self.near_keys(pk, row.lot_key)
+            where = _at(row.location)
+            self.add("UNKNOWN_LOT",
+                     f"Lot {row.lot} of {info.name} is not in the inventory{where}; the row takes nothing.",
+                     row.ref, "lot", product=info.name, lot=row.lot, location=row.location or None,
+                     date=row.date, quantity=q,
+                     suggestion=("Did you mean " + " or ".join(self._display(pk, k) for k in near) + "?")
+                     if near else None)
+        else:
+            owners = sorted(self.cat.info(o).name for o in self.by_key.get(row.lot_key, ()))
+            self.add("LOT_PRODUCT_MISMATCH",
+                     f"Lot {row.lot} belongs to {', '.join(owners)}, not to {info.name}; the row takes nothing.",
+                     row.ref, "lot", product=info.name, lot=row.lot, location=row.location or None,
+                     date=row.date, quantity=q)
+
+    def book_count(self, c: CountRow) -> None:
+        pk = self.cat.resolve(c.product)
+        f = self.cat.factor(pk, c.unit)
+        if f is None:
+            self._unknown_unit(c, pk, "counted")
+            return
+        counted = c.counted * f if f != 1 else c.counted
+        locs = self.by_pk.get((pk, c.lot_key))
+        lot = locs.get(c.location) if locs else None
+        if lot is None:
+            how = "UNKNOWN_LOT" if locs or not self.by_key.get(c.lot_key) else "LOT_PRODUCT_MISMATCH"
+            self._lot_error(c, pk, how, counted)
+            return
+        day = c.date.toordinal()
+        self._touch(lot, day)
+        diff = counted - lot.balance
+        lot.count_variance += diff
+        if abs(diff) > self.tol:
+            self.add("COUNT_VARIANCE",
+                     f"Counted {_fmt(counted)} of lot {lot.lot}; the ledger expected "
+                     f"{_fmt(lot.balance)} ({'+' if diff > 0 else ''}{_fmt(diff)}).",
+                     c.ref, "counted", product=lot.product, lot=lot.lot, location=c.location or None,
+                     date=c.date, quantity=diff,
+                     value=diff * lot.cost if lot.cost is not None else None)
+        self._set(lot, counted)
+
+
+def _at(location: str) -> str:
+    return f" at {location}" if location else ""
+
+
+def book_events(practice: Practice, catalog: Catalog, opts: Options) -> tuple[Booking, dict]:
+    """Run the sweep. Returns the booking and the suggestions to attach to MISSING_LOT
+    findings (raised by the parse stage, amended here with the inferred lot)."""
+    b = Booker(practice, catalog, opts)
+    booking = b.run()
+    return booking, b.missing_lot_suggestions

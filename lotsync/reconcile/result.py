@@ -1,0 +1,136 @@
+"""The frozen result of a reconcile: one object that every renderer reads (datacompy's
+model). Field names follow report.json (SPEC §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from lotsync.model import Finding, Source, TableInput
+
+
+@dataclass(frozen=True)
+class LotResult:
+    product: str
+    lot: str
+    location: str
+    expiration: dt.date | None
+    unit: str | None
+    unit_cost: Decimal | None  # per unit of use
+    received: Decimal
+    used: Decimal
+    wasted: Decimal
+    expired_out: Decimal
+    returned: Decimal
+    adjusted: Decimal
+    transferred_in: Decimal
+    transferred_out: Decimal
+    count_variance: Decimal
+    used_inferred: Decimal
+    derived_remaining: Decimal
+    recorded_remaining: Decimal | None
+    variance: Decimal | None
+    status: str
+    source: Source | None
+    lot_key: str = ""
+    received_date: dt.date | None = None
+    created_by_transfer: bool = False
+
+
+@dataclass(frozen=True)
+class CogsLine:
+    """One entry of a cogs `by_*` list; `key` is the visit, provider, product or month."""
+
+    key: str
+    cogs: Decimal
+    revenue: Decimal | None
+    margin: Decimal | None
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class VisitCogs:
+    visit: str
+    date: dt.date
+    patient: str | None
+    provider: str | None
+    location: str
+    cogs: Decimal
+    revenue: Decimal | None
+    margin: Decimal | None
+    inferred: bool
+    estimated: Decimal
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Cogs:
+    total: Decimal
+    estimated: Decimal
+    by_visit: tuple[VisitCogs, ...]
+    by_provider: tuple[CogsLine, ...]
+    by_product: tuple[CogsLine, ...]
+    by_month: tuple[CogsLine, ...]
+
+
+@dataclass(frozen=True)
+class Totals:
+    received_value: Decimal
+    cogs: Decimal
+    cogs_estimated: Decimal
+    waste_value: Decimal
+    expired_value: Decimal
+    returned_value: Decimal
+    adjusted_value: Decimal
+    count_variance_value: Decimal
+    on_hand_value: Decimal
+    expired_on_hand_value: Decimal
+    expiring_value: Decimal
+
+
+@dataclass(frozen=True)
+class Summary:
+    lots: int
+    visit_rows: int
+    visits: int
+    errors: int
+    warnings: int
+    infos: int
+    findings_by_code: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a reconcile was asked to do (recorded so a report says how it was made)."""
+
+    as_of: dt.date
+    tolerance: Decimal = Decimal("0.01")
+    expiring_days: int = 60
+    infer_lots: bool = True
+    day_first: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    as_of: dt.date
+    options: Options
+    inputs: tuple[TableInput, ...]
+    lots: tuple[LotResult, ...]
+    findings: tuple[Finding, ...]
+    cogs: Cogs
+    totals: Totals
+    summary: Summary
+    fefo_next: tuple["UseNext", ...] = ()
+
+
+@dataclass(frozen=True)
+class UseNext:
+    """The lot to use first for a product at a location (FEFO among lots on hand, not expired)."""
+
+    product: str
+    location: str
+    lot: str
+    expiration: dt.date | None
+    on_hand: Decimal
+    unit: str | None

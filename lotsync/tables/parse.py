@@ -1,0 +1,339 @@
+"""Typed rows from a detected table: every data row is read, skipped or reported.
+
+Stage contract (Beancount's model): `parse_table(detection, ...) -> (rows, findings,
+TableInput)`. A row is skipped only when entirely blank or a totals row ("Total..." in
+its first non-blank cell); every other row becomes a typed row or gets a finding that
+points to its cell. A row kept out by INVALID_VALUE or MISSING_REQUIRED gets only those
+findings (SPEC §3); an unreadable optional cell is treated as blank after its finding.
+Rows dated after as_of are counted and get no findings at all (SPEC §2).
+
+Speed: parsers are memoised per distinct raw value of each column, so a column of a
+million cells with a few thousand distinct values is parsed a few thousand times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from lotsync.findings import make_finding
+from lotsync.model import (AdjustmentRow, AdjustmentType, CountRow, Finding, InventoryRow, Kind,
+                           ProductRow, RowRef, TableInput, TableRef, VisitRow)
+from lotsync.tables.detect import Detection
+from lotsync.tables.headers import KIND_FIELDS
+from lotsync.tables.values import (canon_unit, clean_text, decide_day_first, lot_key, lot_text,
+                                   parse_date, parse_number)
+
+DATE_FIELDS = {"date", "received_date", "expiration"}
+NUMBER_FIELDS = {"quantity", "unit_cost", "total_cost", "remaining", "price", "counted",
+                 "units_per_package"}
+UNIT_FIELDS = {"unit", "package_unit"}
+
+FIELD_LABEL = {
+    "received_date": "received date", "unit_cost": "unit cost", "total_cost": "total cost",
+    "visit_id": "visit ID", "to_location": "to location", "units_per_package": "units per package",
+    "package_unit": "package unit",
+}
+
+_ADJ_TYPES: dict[str, AdjustmentType] = {}
+for _t, _words in {
+    AdjustmentType.WASTE: ["waste", "wasted", "spoiled", "spoilage", "damaged", "broken", "spill",
+                           "spilled", "dropped", "wastage", "discarded", "discard"],
+    AdjustmentType.EXPIRED: ["expired", "expiry", "expired write-off", "expired writeoff",
+                             "expired write off", "expiration", "exp", "expired - discarded"],
+    AdjustmentType.RETURN: ["return", "returned", "return to vendor", "returned to vendor", "rtv",
+                            "vendor return"],
+    AdjustmentType.ADJUSTMENT: ["adjustment", "correction", "adjust", "count correction", "adj",
+                                "count adjustment", "inventory adjustment"],
+    AdjustmentType.TRANSFER: ["transfer", "xfer", "moved", "move", "transferred", "transfer out"],
+}.items():
+    for _w in _words:
+        _ADJ_TYPES[_w] = _t
+
+
+def parse_adjustment_type(cell: object) -> AdjustmentType:
+    s = clean_text(cell)
+    if s is None:
+        raise ValueError("blank")
+    low = s.casefold()
+    if low in _ADJ_TYPES:
+        return _ADJ_TYPES[low]
+    first = low.replace("-", " ").split()[0]
+    if first in _ADJ_TYPES:
+        return _ADJ_TYPES[first]
+    raise ValueError("not one of waste, expired, return, adjustment, transfer")
+
+
+def _split_aliases(cell: object) -> tuple[str, ...]:
+    s = clean_text(cell)
+    if not s:
+        return ()
+    parts = [p.strip() for p in s.replace(";", ",").replace("|", ",").split(",")]
+    return tuple(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    as_of: dt.date
+    day_first: bool = False
+
+
+class _Skip(Exception):
+    pass
+
+
+def _is_blank(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _row_kind(row: list[Any]) -> str:
+    """'blank', 'total' or 'data'."""
+    for c in row:
+        if not _is_blank(c):
+            return "total" if isinstance(c, str) and c.strip().casefold().startswith("total") else "data"
+    return "blank"
+
+
+def _field_parser(field_name: str, column_cells: list[Any], opts: ParseOptions) -> Callable[[Any], Any]:
+    """A memoised parser for one column. Raises ValueError(reason) for unreadable cells."""
+    cache: dict[Any, Any] = {}
+    if field_name in DATE_FIELDS:
+        day_first, ambiguous = decide_day_first(
+            list({c for c in column_cells if isinstance(c, str)}), opts.day_first)
+        month_year = field_name == "expiration"
+
+        def raw(c: Any) -> Any:
+            return parse_date(c, day_first=day_first, ambiguous=ambiguous, month_year_end=month_year)
+    elif field_name in NUMBER_FIELDS:
+        def raw(c: Any) -> Any:
+            if isinstance(c, str) and c.strip().upper() in ("N/A", "NA", "NONE", "UNKNOWN", "-", "?"):
+                raise ValueError("not a number")
+            return parse_number(c)
+    elif field_name in UNIT_FIELDS:
+        raw = canon_unit
+    elif field_name == "lot":
+        raw = lot_text
+    elif field_name == "type":
+        raw = parse_adjustment_type
+    elif field_name == "aliases":
+        raw = _split_aliases
+    else:
+        raw = clean_text
+
+    def parse(c: Any) -> Any:
+        try:
+            key = (type(c), c)
+            hit = cache.get(key, _MISS)
+        except TypeError:  # unhashable: never from readers, but be safe
+            return raw(c)
+        if hit is _MISS:
+            try:
+                hit = raw(c)
+            except ValueError as e:
+                hit = _Bad(str(e))
+            cache[key] = hit
+        if isinstance(hit, _Bad):
+            raise ValueError(hit.reason)
+        return hit
+
+    return parse
+
+
+_MISS = object()
+
+
+class _Bad:
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+@dataclass
+class ParsedTable:
+    table: TableRef
+    rows: list
+    findings: list[Finding]
+    input: TableInput
+
+
+def _describe(cell: Any) -> str:
+    """The bad value for a message, without echoing free text that could be a patient's
+    name (PHI): numbers, dates and short text with digits are shown, words are not."""
+    if isinstance(cell, (int, float, dt.date)):
+        return f" ({cell!s})"
+    s = str(cell)
+    if len(s) <= 20 and any(ch.isdigit() for ch in s):
+        return f" ('{s}')"
+    return ""
+
+
+def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
+    """Typed rows of one detected table (see the module docstring for the rules)."""
+    assert det.kind is not None and det.header_row is not None
+    sheet = det.sheet
+    kind = det.kind
+    table = TableRef(file=sheet.file, sheet=sheet.sheet, kind=kind, header_row=det.header_row,
+                     columns=det.columns, order=order, display_file=sheet.display_file,
+                     cells=sheet.rows)
+    required, _ = KIND_FIELDS[kind]
+    data = sheet.rows[det.header_row:]
+    first_row = det.header_row + 1
+    cols = {f: c.index for f, c in det.columns.items()}
+    parsers = {f: _field_parser(f, [r[j] if j < len(r) else None for r in data], opts)
+               for f, j in cols.items()}
+    date_field = {Kind.INVENTORY: "received_date", Kind.PRODUCTS: None}.get(kind, "date")
+    field_order = ([date_field] if date_field in cols else []) + [f for f in cols if f != date_field]
+    has_unit_col = "unit" in cols
+
+    rows: list = []
+    findings: list[Finding] = []
+    read = skipped = after = 0
+    for i, cells in enumerate(data):
+        rk = _row_kind(cells)
+        if rk != "data":
+            skipped += 1
+            continue
+        rownum = first_row + i
+        ref = RowRef(table, rownum)
+        vals: dict[str, Any] = {}
+        row_errors: list[Finding] = []
+        soft: list[Finding] = []
+        future = False
+        for f in field_order:
+            j = cols[f]
+            c = cells[j] if j < len(cells) else None
+            if _is_blank(c):
+                if f in required:
+                    row_errors.append(make_finding(
+                        "MISSING_REQUIRED",
+                        f"{FIELD_LABEL.get(f, f).capitalize()} is blank; the row is left out of the ledger.",
+                        ref.source(f), identity=ref.fingerprint))
+                continue
+            try:
+                v = parsers[f](c)
+            except ValueError as e:
+                fd = make_finding(
+                    "INVALID_VALUE",
+                    f"{FIELD_LABEL.get(f, f).capitalize()}{_describe(c)} cannot be read: {e}."
+                    + (" The row is left out of the ledger." if f in required else " Treated as blank."),
+                    ref.source(f), identity=ref.fingerprint)
+                (row_errors if f in required else soft).append(fd)
+                continue
+            if f == date_field and isinstance(v, dt.date) and v > opts.as_of:
+                future = True
+                break
+            vals[f] = v
+        if future:
+            after += 1
+            continue
+        # required fields missing as a column entirely (mapping chose none): MISSING_REQUIRED
+        for f in required:
+            if f not in cols:
+                row_errors.append(make_finding(
+                    "MISSING_REQUIRED", f"The table has no {FIELD_LABEL.get(f, f)} column.",
+                    ref.source(None), identity=ref.fingerprint))
+        if row_errors:
+            findings.extend(row_errors)
+            read += 1
+            continue
+        try:
+            typed, extra = _build_row(kind, ref, vals, has_unit_col)
+        except _RowError as e:
+            findings.append(make_finding(e.code, e.message, ref.source(e.field), identity=ref.fingerprint))
+            read += 1
+            continue
+        findings.extend(soft)
+        findings.extend(extra)
+        rows.append(typed)
+        read += 1
+    tin = TableInput(
+        file=sheet.file, sheet=sheet.sheet, kind=kind.value, header_row=det.header_row,
+        rows_read=read, rows_skipped=skipped, rows_after_as_of=after,
+        columns={f: c.header for f, c in det.columns.items()}, unused=det.unused)
+    return ParsedTable(table, rows, findings, tin)
+
+
+class _RowError(Exception):
+    def __init__(self, code: str, message: str, field: str) -> None:
+        self.code, self.message, self.field = code, message, field
+
+
+def _qty_unit(vals: dict[str, Any], qfield: str, has_unit_col: bool) -> tuple[Decimal, str | None]:
+    q, unit_text = vals[qfield]
+    unit = vals.get("unit")
+    if unit is None and unit_text:
+        unit = canon_unit(unit_text)
+    return q, unit
+
+
+def _build_row(kind: Kind, ref: RowRef, v: dict[str, Any], has_unit_col: bool):
+    extra: list[Finding] = []
+    loc = v.get("location") or ""
+    if kind is Kind.VISITS:
+        q, unit = _qty_unit(v, "quantity", has_unit_col)
+        if q < 0:
+            raise _RowError("INVALID_VALUE", f"Quantity {q} is negative; a visit uses product. "
+                            "The row is left out of the ledger.", "quantity")
+        lot = v.get("lot")
+        key = lot_key(lot) if lot else None
+        if key is None:
+            extra.append(make_finding(
+                "MISSING_LOT",
+                "No lot number recorded for this treatment: which vial was used cannot be traced.",
+                ref.source("lot") if "lot" in ref.table.columns else ref.source("product"),
+                identity=ref.fingerprint, product=v["product"], location=loc or None,
+                date=v["date"], quantity=q))
+            lot = None
+        price = v.get("price")
+        return VisitRow(ref=ref, date=v["date"], product=v["product"], quantity=q, unit=unit,
+                        lot=lot, lot_key=key, patient=v.get("patient"), provider=v.get("provider"),
+                        visit_id=v.get("visit_id"), location=loc,
+                        price=price[0] if price else None), extra
+    if kind is Kind.INVENTORY:
+        q, unit = _qty_unit(v, "quantity", has_unit_col)
+        if q < 0:
+            raise _RowError("INVALID_VALUE", f"Quantity received {q} is negative. "
+                            "The row is left out of the ledger.", "quantity")
+        key = lot_key(v["lot"])
+        if key is None:
+            raise _RowError("MISSING_REQUIRED", "The lot number is not recorded on this receipt; "
+                            "the row is left out of the ledger.", "lot")
+        uc, tc, rem = v.get("unit_cost"), v.get("total_cost"), v.get("remaining")
+        return InventoryRow(ref=ref, product=v["product"], lot=v["lot"], lot_key=key, quantity=q,
+                            unit=unit, expiration=v.get("expiration"),
+                            received_date=v.get("received_date"),
+                            unit_cost=uc[0] if uc else None, total_cost=tc[0] if tc else None,
+                            remaining=rem[0] if rem else None, location=loc), extra
+    if kind is Kind.ADJUSTMENTS:
+        q, unit = _qty_unit(v, "quantity", has_unit_col)
+        t: AdjustmentType = v["type"]
+        if t is not AdjustmentType.ADJUSTMENT:
+            q = abs(q)
+        key = lot_key(v["lot"])
+        if key is None:
+            raise _RowError("MISSING_REQUIRED", "The lot number is not recorded; the row is left "
+                            "out of the ledger.", "lot")
+        to_loc = v.get("to_location") or ""
+        if t is AdjustmentType.TRANSFER and not to_loc:
+            raise _RowError("MISSING_REQUIRED", "A transfer needs a destination (To Location); the "
+                            "row is left out of the ledger.",
+                            "to_location" if "to_location" in ref.table.columns else "type")
+        return AdjustmentRow(ref=ref, date=v["date"], product=v["product"], lot=v["lot"],
+                             lot_key=key, quantity=q, type=t, unit=unit, reason=v.get("reason"),
+                             location=loc, to_location=to_loc), extra
+    if kind is Kind.COUNTS:
+        q, unit = _qty_unit(v, "counted", has_unit_col)
+        key = lot_key(v["lot"])
+        if key is None:
+            raise _RowError("MISSING_REQUIRED", "The lot number is not recorded; the count is left "
+                            "out of the ledger.", "lot")
+        return CountRow(ref=ref, date=v["date"], product=v["product"], lot=v["lot"], lot_key=key,
+                        counted=q, location=loc, unit=unit), extra
+    upp = v.get("units_per_package")
+    return ProductRow(ref=ref, product=v["product"], aliases=v.get("aliases", ()),
+                      unit=v.get("unit"), package_unit=v.get("package_unit"),
+                      units_per_package=upp[0] if upp else None,
+                      category=v.get("category")), extra

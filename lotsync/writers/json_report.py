@@ -1,0 +1,171 @@
+"""report.json (SPEC §4): deterministic, exact.
+
+Quantities and money are written as JSON numbers straight from their Decimal digits (no
+float on the way, no rounding), so the file is byte-identical for the same inputs and a
+reader gets exactly what the ledger computed. The emitter is a small recursive function
+rather than `json.dumps(default=...)`, because the standard encoder can only write a
+Decimal as a string or as a (rounded) float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from lotsync import __version__
+from lotsync.model import Finding, TableInput
+from lotsync.reconcile.result import CogsLine, LotResult, Result, VisitCogs
+from lotsync.writers.safe import atomic_output
+
+SCHEMA_VERSION = 1
+
+
+def num(d: Decimal | None) -> Decimal | None:
+    return d
+
+
+def _num_text(d: Decimal) -> str:
+    if d == 0:
+        return "0"
+    if d == d.to_integral_value():
+        return format(d.quantize(Decimal(1)), "f")
+    return format(d.normalize(), "f")
+
+
+def emit(value: Any, out: list[str], indent: int = 0) -> None:
+    pad = "  " * (indent + 1)
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, Decimal):
+        out.append(_num_text(value))
+    elif isinstance(value, int):
+        out.append(str(value))
+    elif isinstance(value, float):
+        out.append(repr(value))
+    elif isinstance(value, (dt.date,)):
+        out.append(f'"{value.isoformat()}"')
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        out.append("{\n")
+        items = list(value.items())
+        for i, (k, v) in enumerate(items):
+            out.append(f"{pad}{json.dumps(str(k), ensure_ascii=False)}: ")
+            emit(v, out, indent + 1)
+            out.append(",\n" if i < len(items) - 1 else "\n")
+        out.append("  " * indent + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        out.append("[\n")
+        for i, v in enumerate(value):
+            out.append(pad)
+            emit(v, out, indent + 1)
+            out.append(",\n" if i < len(value) - 1 else "\n")
+        out.append("  " * indent + "]")
+    else:
+        raise TypeError(f"cannot write {type(value).__name__} to report.json")
+
+
+def input_dict(t: TableInput) -> dict:
+    d = {"file": t.file, "sheet": t.sheet, "kind": t.kind, "header_row": t.header_row,
+         "rows_read": t.rows_read, "rows_skipped": t.rows_skipped,
+         "rows_after_as_of": t.rows_after_as_of, "columns": dict(t.columns)}
+    if t.unused:
+        d["unused"] = list(t.unused)
+    if t.note:
+        d["note"] = t.note
+    return d
+
+
+def lot_dict(l: LotResult) -> dict:
+    return {
+        "product": l.product, "lot": l.lot, "location": l.location, "expiration": l.expiration,
+        "unit": l.unit, "unit_cost": l.unit_cost, "received": l.received, "used": l.used,
+        "wasted": l.wasted, "expired_out": l.expired_out, "returned": l.returned,
+        "adjusted": l.adjusted, "transferred_in": l.transferred_in,
+        "transferred_out": l.transferred_out, "count_variance": l.count_variance,
+        "used_inferred": l.used_inferred, "derived_remaining": l.derived_remaining,
+        "recorded_remaining": l.recorded_remaining, "variance": l.variance, "status": l.status,
+        "source": _source(l.source) if l.source else None,
+    }
+
+
+def _source(s) -> dict:
+    return {"file": s.file, "sheet": s.sheet, "row": s.row, "column": s.column, "cell": s.cell}
+
+
+def finding_dict(f: Finding) -> dict:
+    return {
+        "id": f.id, "code": f.code, "severity": f.severity.value, "message": f.message,
+        "product": f.product, "lot": f.lot, "location": f.location, "date": f.date,
+        "quantity": f.quantity, "value": f.value, "suggestion": f.suggestion,
+        "source": _source(f.source),
+    }
+
+
+def _line(name: str, c: CogsLine) -> dict:
+    return {name: c.key, "cogs": c.cogs, "revenue": c.revenue, "margin": c.margin, "quantity": c.quantity}
+
+
+def _visit(v: VisitCogs) -> dict:
+    return {"visit": v.visit, "date": v.date, "patient": v.patient, "provider": v.provider,
+            "location": v.location, "cogs": v.cogs, "revenue": v.revenue, "margin": v.margin,
+            "inferred": v.inferred, "estimated": v.estimated, "quantity": v.quantity}
+
+
+def report_dict(r: Result) -> dict:
+    t = r.totals
+    s = r.summary
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_by": f"lotsync {__version__}",
+        "as_of": r.as_of,
+        "options": {"tolerance": r.options.tolerance, "expiring_days": r.options.expiring_days,
+                    "infer_lots": r.options.infer_lots, "day_first": r.options.day_first},
+        "inputs": [input_dict(i) for i in r.inputs],
+        "lots": [lot_dict(l) for l in r.lots],
+        "findings": [finding_dict(f) for f in r.findings],
+        "cogs": {
+            "total": r.cogs.total, "estimated": r.cogs.estimated,
+            "by_visit": [_visit(v) for v in r.cogs.by_visit],
+            "by_provider": [_line("provider", c) for c in r.cogs.by_provider],
+            "by_product": [_line("product", c) for c in r.cogs.by_product],
+            "by_month": [_line("month", c) for c in r.cogs.by_month],
+        },
+        "totals": {
+            "received_value": t.received_value, "cogs": t.cogs, "cogs_estimated": t.cogs_estimated,
+            "waste_value": t.waste_value, "expired_value": t.expired_value,
+            "returned_value": t.returned_value, "adjusted_value": t.adjusted_value,
+            "count_variance_value": t.count_variance_value, "on_hand_value": t.on_hand_value,
+            "expired_on_hand_value": t.expired_on_hand_value, "expiring_value": t.expiring_value,
+        },
+        "summary": {"lots": s.lots, "visit_rows": s.visit_rows, "visits": s.visits,
+                    "errors": s.errors, "warnings": s.warnings, "infos": s.infos,
+                    "findings_by_code": dict(s.findings_by_code)},
+    }
+
+
+def render_json(r: Result) -> str:
+    out: list[str] = []
+    emit(report_dict(r), out)
+    out.append("\n")
+    return "".join(out)
+
+
+def write_report_json(r: Result, out_dir: Path) -> Path:
+    path = Path(out_dir) / "report.json"
+    with atomic_output(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(render_json(r))
+    return path
