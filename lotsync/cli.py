@@ -73,6 +73,34 @@ def cli() -> None:
     """
 
 
+class _StderrProgress:
+    """A progress bar on stderr, only when stderr is a terminal (never in cron logs)."""
+
+    def __init__(self) -> None:
+        self._progress = None
+        self._task = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            self._progress = Progress(TextColumn("{task.description:<32}"), BarColumn(),
+                                      TimeElapsedColumn(), console=Console(stderr=True),
+                                      transient=True)
+
+    def __enter__(self):
+        if self._progress:
+            self._progress.__enter__()
+            self._task = self._progress.add_task("starting", total=1)
+        return self
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._progress:
+            self._progress.update(self._task, description=stage, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if self._progress:
+            self._progress.__exit__(*exc)
+
+
 def _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days, infer_lots):
     from lotsync.pipeline import run
     from lotsync.reconcile import Options
@@ -80,7 +108,9 @@ def _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days,
 
     opts = Options(as_of=_parse_as_of(as_of), tolerance=_parse_tolerance(tolerance),
                    expiring_days=expiring_days, infer_lots=infer_lots, day_first=day_first)
-    return run(sources, opts, load_mapping(mapping))
+    m = load_mapping(mapping)
+    with _StderrProgress() as progress:
+        return run(sources, opts, m, progress=progress)
 
 
 def _write_outputs(result, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:

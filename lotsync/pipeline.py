@@ -67,10 +67,18 @@ class Loaded:
     tables: tuple[ParsedTable, ...]
 
 
-def read_sources(sources: Iterable[str], read: Callable[[str], list[RawSheet]] | None = None) -> list[RawSheet]:
+#: Progress callback: (stage description, steps done, steps in all).
+Progress = Callable[[str, int, int], None]
+
+
+def read_sources(sources: Iterable[str], read: Callable[[str], list[RawSheet]] | None = None,
+                 progress: Progress | None = None) -> list[RawSheet]:
     reader = read or read_source
     sheets: list[RawSheet] = []
-    for s in expand_sources(sources):
+    files = expand_sources(sources)
+    for i, s in enumerate(files):
+        if progress:
+            progress(f"reading {Path(s).name}", i, len(files) + 2)
         sheets.extend(reader(s))
     return sheets
 
@@ -114,9 +122,14 @@ def load_practice(sheets: list[RawSheet], mapping: Mapping, popts: ParseOptions)
 
 
 def run(sources: Iterable[str], opts: Options, mapping: Mapping | None = None,
-        read: Callable[[str], list[RawSheet]] | None = None) -> tuple[Result, Loaded]:
+        read: Callable[[str], list[RawSheet]] | None = None,
+        progress: Progress | None = None) -> tuple[Result, Loaded]:
     """Read, detect, type and reconcile. Raises ReadError / NoInventoryError (exit 2)."""
-    sheets = read_sources(sources, read)
+    sources = list(sources)
+    sheets = read_sources(sources, read, progress)
+    n = len(expand_sources(sources)) + 2
+    if progress:
+        progress("reading the tables", n - 2, n)
     loaded = load_practice(sheets, mapping or Mapping(),
                            ParseOptions(as_of=opts.as_of, day_first=opts.day_first))
     if not any(t.kind == Kind.INVENTORY.value for t in loaded.inputs):
@@ -124,5 +137,9 @@ def run(sources: Iterable[str], opts: Options, mapping: Mapping | None = None,
         raise NoInventoryError(
             f"{names}: no inventory table found (a receiving log with product, lot and quantity "
             "columns); run 'lotsync check' to see what was found, or name it in a --mapping file")
+    if progress:
+        progress("reconciling", n - 1, n)
     result = reconcile(loaded.practice, opts, loaded.inputs, loaded.findings)
+    if progress:
+        progress("done", n, n)
     return result, loaded

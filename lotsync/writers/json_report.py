@@ -10,10 +10,11 @@ Decimal as a string or as a (rounded) float.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+import simplejson
 
 from lotsync import __version__
 from lotsync.model import Finding, TableInput
@@ -23,11 +24,8 @@ from lotsync.writers.safe import atomic_output
 SCHEMA_VERSION = 1
 
 
-def num(d: Decimal | None) -> Decimal | None:
-    return d
-
-
 def _num_text(d: Decimal) -> str:
+    """A Decimal as plain digits (no exponent), for CSV and messages."""
     if d == 0:
         return "0"
     if d == d.to_integral_value():
@@ -35,47 +33,41 @@ def _num_text(d: Decimal) -> str:
     return format(d.normalize(), "f")
 
 
-def emit(value: Any, out: list[str], indent: int = 0) -> None:
+def _default(o: Any) -> Any:
+    if isinstance(o, dt.date):
+        return o.isoformat()
+    raise TypeError(f"cannot write {type(o).__name__} to report.json")
+
+
+#: simplejson writes a Decimal as its own digits (a JSON number, no float on the way) from
+#: its C encoder; the standard library can only write a Decimal as a string or a float.
+_ENCODER = simplejson.JSONEncoder(use_decimal=True, separators=(", ", ": "), ensure_ascii=False,
+                                  default=_default, allow_nan=False)
+
+
+def _write_value(value: Any, write: Callable[[str], Any], indent: int, expand: int) -> None:
+    """Objects are expanded one key a line down to depth `expand`; lists one element a
+    line; everything else on one line. Readable, diffable, and fast for a million visits."""
     pad = "  " * (indent + 1)
-    if value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, Decimal):
-        out.append(_num_text(value))
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, float):
-        out.append(repr(value))
-    elif isinstance(value, (dt.date,)):
-        out.append(f'"{value.isoformat()}"')
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        out.append("{\n")
+    if isinstance(value, dict) and expand > 0 and value:
+        write("{\n")
         items = list(value.items())
         for i, (k, v) in enumerate(items):
-            out.append(f"{pad}{json.dumps(str(k), ensure_ascii=False)}: ")
-            emit(v, out, indent + 1)
-            out.append(",\n" if i < len(items) - 1 else "\n")
-        out.append("  " * indent + "}")
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            out.append("[]")
-            return
-        out.append("[\n")
+            write(f"{pad}{_ENCODER.encode(str(k))}: ")
+            _write_value(v, write, indent + 1, expand - 1)
+            write(",\n" if i < len(items) - 1 else "\n")
+        write("  " * indent + "}")
+    elif isinstance(value, (list, tuple)) and value:
+        write("[\n")
+        last = len(value) - 1
+        encode = _ENCODER.encode
         for i, v in enumerate(value):
-            out.append(pad)
-            emit(v, out, indent + 1)
-            out.append(",\n" if i < len(value) - 1 else "\n")
-        out.append("  " * indent + "]")
+            write(pad)
+            write(encode(v))
+            write(",\n" if i < last else "\n")
+        write("  " * indent + "]")
     else:
-        raise TypeError(f"cannot write {type(value).__name__} to report.json")
+        write(_ENCODER.encode(value))
 
 
 def input_dict(t: TableInput) -> dict:
@@ -159,7 +151,7 @@ def report_dict(r: Result) -> dict:
 
 def render_json(r: Result) -> str:
     out: list[str] = []
-    emit(report_dict(r), out)
+    _write_value(report_dict(r), out.append, 0, 2)
     out.append("\n")
     return "".join(out)
 
@@ -167,5 +159,6 @@ def render_json(r: Result) -> str:
 def write_report_json(r: Result, out_dir: Path) -> Path:
     path = Path(out_dir) / "report.json"
     with atomic_output(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(render_json(r))
+        _write_value(report_dict(r), fh.write, 0, 2)
+        fh.write("\n")
     return path
