@@ -276,3 +276,13 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as e:
         click.echo(f"lotsync: {e.filename or ''}: {e.strerror or e}".replace(": :", ":"), err=True)
         sys.exit(2)
+    except Exception as e:  # a bug: still one line, and no cell contents (they may be PHI)
+        import os
+        import traceback
+        if os.environ.get("LOTSYNC_DEBUG"):
+            traceback.print_exc()
+        tb = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
+        where = f" at {Path(tb.filename).name}:{tb.lineno}" if tb else ""
+        click.echo(f"lotsync: internal error {type(e).__name__}{where}; please report it "
+                   "(set LOTSYNC_DEBUG=1 for details)", err=True)
+        sys.exit(2)
