@@ -1,0 +1,53 @@
+"""File readers: a spreadsheet or CSV file in, its sheets as `RawSheet`s out.
+
+    from lotsync.readers import read_path, RawSheet, ReadError
+    sheets = read_path("inventory.xlsx")   # list[RawSheet], tab order
+
+`read_path` decides what a file is by its content (magic bytes), not its name, checks it
+before any parser sees it (`preflight`), and reads it with `workbook` (xlsx, xlsm, xls,
+xlsb, ods) or `csvfile`.  Anything it cannot read is a `ReadError` whose message is one
+line naming the file and saying what to do; never a traceback, never a cell's contents.
+Input files are opened read-only and never written; nothing is written anywhere else.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+
+from lotsync.readers.raw import Cell, RawSheet, ReadError
+
+__all__ = ["read_path", "RawSheet", "ReadError", "Cell"]
+
+
+def read_path(path: str | os.PathLike) -> list[RawSheet]:
+    """Every sheet of the file at `path`, in tab order (one sheet, named None, for a CSV).
+
+    A workbook with no tabs gives an empty list; a tab with no cells gives a sheet with no
+    rows: the caller decides what that means.  `RawSheet.notes` says when a file was read
+    in an unusual way (hidden tab, fallback reader, text encoding, delimiter, ...)."""
+    from lotsync.readers import csvfile, preflight, workbook
+
+    pf = preflight.check(path)
+    # The cyclic GC runs every 700 new containers and rescans everything that survived:
+    # building a million row lists triggers it thousands of times for nothing (rows hold
+    # no cycles).  Measured: csv.reader over 1,000,000 rows 3.9 s with the GC on, 0.77 s
+    # paused; calamine to_python of 200k rows 1.06 s on, 0.93 s paused.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if pf.kind == "csv":
+            return [csvfile.read_csv(pf)]
+        return workbook.read_workbook(pf)
+    except ReadError:
+        raise
+    except MemoryError:
+        raise preflight.fail(pf.name, "it is too large to read in this computer's memory",
+                             "split it into smaller files") from None
+    except OSError as exc:
+        raise preflight.fail(pf.name, "the file could not be read "
+                             f"({exc.strerror or type(exc).__name__})",
+                             "copy it to a local folder and try again") from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()

@@ -1,0 +1,399 @@
+"""Workbooks (.xlsx .xlsm .xls .xlsb .ods) as `RawSheet`s: python-calamine first, openpyxl
+read-only as the safe fallback.
+
+How a workbook is read (after `preflight.check` has said what the file is and, for
+xlsx/xlsm, how far its cells really reach):
+
+1. **Too large for a dense grid.**  calamine builds each sheet as a dense grid of
+   32-byte cells from the first to the last cell with a value, so one stray cell at
+   XFD1048576 asks for 512 GB and *aborts* the process (SIGABRT: no `except` can catch
+   it).  If an xlsx/xlsm's scanned extent, max_row × max(max_col, 26), exceeds
+   `DENSE_CELL_BUDGET` (30 M cells: about 1 GB of grid plus 240 MB of list slots), the
+   whole workbook is read with openpyxl read-only instead, which streams rows and never
+   builds a grid (0.25 s for the XFD1048576 file), and every sheet gets a note.
+   Extents past Excel's own limits are refused by the preflight.  A Strict OOXML file
+   cannot take this path (openpyxl silently sees no sheets in one): it is refused with a
+   message asking for a regular .xlsx.
+2. **Small files are parsed in a forked child** (`os.fork`, not `multiprocessing`):
+   xlsx/xlsm up to `CHILD_MAX_BYTES` (2 MiB), and xls/xlsb/ods, which the preflight
+   cannot scan for their extent, up to `CHILD_MAX_BYTES_UNSCANNED` (16 MiB).  The child
+   gets `RLIMIT_AS` = its current size + `CHILD_MEMORY_HEADROOM` (4 GiB), no core
+   dumps, stderr to /dev/null, and `CHILD_TIMEOUT_BASE` + `CHILD_TIMEOUT_PER_MIB` × size
+   seconds; it pickles its rows back through a pipe.  If it dies (an abort, a signal)
+   or runs out of time, the file is reported as damaged: `ReadError("... the file looks
+   damaged ...: open it in Excel ... and save a copy")`.  Nothing crashes the caller.
+3. **Larger files are parsed in-process** after the preflight: pickling rows back from
+   a child costs as much as parsing them (measured: calamine 1.0-1.5 s for 200k rows × 10
+   columns, pickle dumps + loads another 1.5-1.9 s), which would double the cost of the
+   files where speed matters.  `BaseException` from calamine (its `PanicException`
+   derives from it) is caught; `KeyboardInterrupt` and `SystemExit` are re-raised.
+4. **When calamine raises** (in the child or in-process): a password error becomes
+   "password-protected: save an unprotected copy"; for a non-Strict xlsx/xlsm, openpyxl
+   read-only gets a second try (note on every sheet), and a failure there is "damaged";
+   for xls/xlsb/ods (openpyxl cannot read them) it is "damaged" at once.  Exception text
+   never reaches a message (it may quote a cell).
+
+Rejected alternatives:
+- calamine always in a child: doubles the cost of every large read (pickling, above).
+- openpyxl always: 45-56 s for 200k rows against 1-4 s, and its read-only mode trusts
+  the `<dimension>` tag (we call `reset_dimensions()` on the fallback path).
+- trusting `<dimension>` or calamine's own sizes for the budget: hostile and buggy files
+  lie, and calamine aborts before it reports a size.
+- a full XML parse in the preflight to find the extent: seconds for a 100 MB sheet; the
+  regex scan costs 0.05 s and the inflate it rides on 0.08 s.
+- `multiprocessing` (fork or spawn): queues and a resource tracker for what one
+  `os.fork` and one pipe do; spawn/forkserver also re-import lotsync in a new interpreter.
+- `setrlimit` in our own process: it would cap the whole command, and the abort it
+  provokes still kills it.  A thread with a timeout cannot stop a running Rust call.
+- fastexcel: the same calamine core (the same abort), and Arrow columns force one type
+  per column where a clinic's date column mixes date cells, text and serial numbers.
+
+Cells: calamine's empty cells ("") become None; numbers are float (Excel stores doubles;
+openpyxl gives int for whole numbers); a date cell is `date` when it has no time of day,
+else `datetime` (the openpyxl path is normalised the same way), in the 1900 or 1904
+system as the workbook says; formula cells give their cached value; error cells
+(#DIV/0!) come back as None from calamine and as the error text from openpyxl.
+
+Measured (this machine, 2 cores; 200,000 rows × 10 columns xlsx, 10 MB, 73 MB sheet XML):
+bare calamine `to_python()` 1.0-1.5 s; preflight (inflate + scan) 0.12-0.16 s; ""→None
+0.07 s; `read_path` total within ~15 % of bare calamine (see bench in tests' docstring).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import select
+import signal
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+try:  # POSIX only; elsewhere every file is parsed in-process (still guarded)
+    import fcntl
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    fcntl = resource = None  # type: ignore[assignment]
+
+from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+
+from lotsync.readers.preflight import DAMAGED_ADVICE, Preflight, fail
+from lotsync.readers.raw import RawSheet, ReadError
+
+#: Cells (max_row × max_col of the largest sheet) above which calamine's dense grid is
+#: not risked: ~32 bytes a cell in Rust plus 8 a list slot in Python, so 30 M ≈ 1.2 GB.
+#: 1,048,576 rows × 26 columns (27.3 M) still fits: any sheet up to column Z goes to
+#: calamine whatever its length.
+DENSE_CELL_BUDGET = 30_000_000
+#: xlsx/xlsm files up to this size are parsed in a forked child.  Measured overhead of the
+#: child (fork + pickle back): +0.05 s at 1 MB (20k rows), +0.12-0.17 s at 2 MB (40k rows),
+#: +0.5 s at 4 MB (80k rows), +1.9 s at 10 MB (200k rows).
+CHILD_MAX_BYTES = 2 * 1024**2
+#: .xls/.xlsb/.ods cannot be scanned for their extent before parsing, so they stay in the
+#: child up to a larger size (a slower read is better than an abort).
+CHILD_MAX_BYTES_UNSCANNED = 16 * 1024**2
+CHILD_MEMORY_HEADROOM = 4 * 1024**3
+CHILD_TIMEOUT_BASE = 60.0
+CHILD_TIMEOUT_PER_MIB = 10.0
+
+# Extensions calamine's from_path dispatches on; any other name is read from a file
+# object, so calamine sniffs the content instead of trusting the name.
+_CALAMINE_EXTS = {".xlsx", ".xlsm", ".xlam", ".xlsb", ".xls", ".xla", ".ods"}
+
+_CAN_FORK = hasattr(os, "fork") and resource is not None and hasattr(select, "poll")
+_DAMAGED = "the file looks damaged (the spreadsheet reader crashed on it)"
+
+
+def read_workbook(pf: Preflight) -> list[RawSheet]:
+    """Every sheet of the workbook `pf` describes, in tab order (see the module doc)."""
+    if pf.kind == "xlsx" and pf.max_cells > DENSE_CELL_BUDGET:
+        if pf.strict:
+            raise fail(pf.name, "it is saved as Strict Open XML and a sheet's used area "
+                       f"(to row {pf.max_row:,}, column {_col_letter(max(pf.max_col, 1))}) is "
+                       "too large for the fast reader, while the streaming reader cannot read "
+                       "Strict files", "open it in Excel and save it as 'Excel Workbook "
+                       "(.xlsx)', not Strict Open XML")
+        note = (f"read with openpyxl (streaming): a sheet's used area reaches row "
+                f"{pf.max_row:,} and column {_col_letter(max(pf.max_col, 1))}, too large "
+                "for the fast reader")
+        return _openpyxl_read(pf, note)
+
+    limit = CHILD_MAX_BYTES if pf.kind == "xlsx" else CHILD_MAX_BYTES_UNSCANNED
+    if pf.size <= limit and _CAN_FORK:
+        outcome = _parse_in_child(pf)
+    else:
+        outcome = _parse_guarded(pf)
+
+    status = outcome[0]
+    if status == "ok":
+        return _to_raw(pf, outcome[1], ())
+    if status == "password":
+        raise _password(pf.name)
+    if status == "died":
+        raise fail(pf.name, _DAMAGED, DAMAGED_ADVICE)
+    if status == "timeout":
+        raise fail(pf.name, f"reading it took over {outcome[1]:.0f} seconds, so the file "
+                   "looks damaged", DAMAGED_ADVICE)
+    # status == "error": calamine raised
+    if pf.kind == "xlsx" and not pf.strict:
+        return _openpyxl_read(pf, "read with openpyxl: the fast reader could not parse this file")
+    raise fail(pf.name, f"the file looks damaged ({_KIND_WORDS.get(pf.kind, 'the workbook')} "
+               "could not be parsed)", DAMAGED_ADVICE)
+
+
+_KIND_WORDS = {"xlsx": "the workbook", "xls": "the Excel 97-2003 workbook",
+               "xlsb": "the Excel binary workbook", "ods": "the OpenDocument spreadsheet"}
+
+
+def _password(name: str) -> ReadError:
+    return fail(name, "it is password-protected",
+                "save an unprotected copy (in Excel: File > Info > Protect Workbook > "
+                "Encrypt with Password, clear the password) and read the copy")
+
+
+# ---------------------------------------------------------------------------- calamine
+_Sheet = tuple[str, str, bool, list]  # (name, "visible" | "hidden" | "veryHidden", chart, rows)
+
+
+def _calamine_parse(path: str, by_path: bool) -> list[_Sheet]:
+    """All sheets with calamine: rows from A1, empty cells as None."""
+    if by_path:
+        return _calamine_sheets(CalamineWorkbook.from_path(path))
+    with open(path, "rb") as fh:
+        return _calamine_sheets(CalamineWorkbook.from_filelike(fh))
+
+
+def _calamine_sheets(wb: CalamineWorkbook) -> list[_Sheet]:
+    out: list[_Sheet] = []
+    with wb:
+        for index, meta in enumerate(wb.sheets_metadata):
+            visible = meta.visible
+            state = ("hidden" if visible == SheetVisibleEnum.Hidden
+                     else "veryHidden" if visible == SheetVisibleEnum.VeryHidden else "visible")
+            chart = meta.typ == SheetTypeEnum.ChartSheet
+            if chart:
+                rows: list = []
+            else:
+                # skip_empty_area=False: rows[0] is row 1 and column A is index 0 even when
+                # the data starts at C5 (the default drops the empty rows and columns).
+                rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
+                _blank_to_none(rows)
+            out.append((meta.name, state, chart, rows))
+    return out
+
+
+def _blank_to_none(rows: list[list[Any]]) -> None:
+    """calamine returns "" for an empty cell; lotsync's readers give None (as openpyxl and
+    the CSV reader do).  In place, and only in rows that hold one: 0.03-0.07 s for 2 M
+    cells, against 0.31 s for a list comprehension over every row."""
+    for row in rows:
+        if "" in row:
+            i = row.index("")
+            while True:
+                row[i] = None
+                try:
+                    i = row.index("", i + 1)
+                except ValueError:
+                    break
+
+
+def _by_path(pf: Preflight) -> bool:
+    return pf.ext_matches and Path(pf.path).suffix.lower() in _CALAMINE_EXTS
+
+
+def _parse_guarded(pf: Preflight) -> tuple:
+    """calamine in this process; every exception it can raise becomes an outcome."""
+    try:
+        return ("ok", _calamine_parse(pf.path, _by_path(pf)))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except PasswordError:
+        return ("password",)
+    except BaseException as exc:  # noqa: BLE001 - pyo3 PanicException is a BaseException
+        return ("error", type(exc).__name__)
+
+
+# ---------------------------------------------------------------------------- the child
+def _parse_in_child(pf: Preflight) -> tuple:
+    """`_parse_guarded` in a forked child with a memory cap and a timeout."""
+    timeout = CHILD_TIMEOUT_BASE + CHILD_TIMEOUT_PER_MIB * pf.size / 1024**2
+    address_space = _address_space()
+    read_fd, write_fd = os.pipe()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+            pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return _parse_guarded(pf)
+
+    if pid == 0:  # the child: never returns, never runs the parent's cleanup
+        code = 1
+        try:
+            os.close(read_fd)
+            _child_limits(address_space)
+            payload = pickle.dumps(_parse_guarded(pf), protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(write_fd, view):]
+            code = 0
+        except BaseException:  # noqa: BLE001 - the child must reach os._exit
+            pass
+        finally:
+            os._exit(code)
+
+    os.close(write_fd)
+    try:  # a bigger pipe: fewer wake-ups while a few MB of rows come back (Linux only)
+        fcntl.fcntl(read_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except OSError:
+        pass
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    reaped = False
+    poller = select.poll()  # not select.select: it fails for descriptors over 1023
+    poller.register(read_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return ("timeout", timeout)
+            if not poller.poll(max(1, int(remaining * 1000))):
+                continue
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+    finally:
+        os.close(read_fd)
+        if not reaped:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0 or not chunks:
+        return ("died",)
+    try:
+        return pickle.loads(b"".join(chunks))
+    except Exception:  # noqa: BLE001 - a truncated payload: the child died mid-write
+        return ("died",)
+
+
+def _address_space() -> int | None:
+    """This process's virtual size in bytes (Linux), or None if unknown."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            pages = int(fh.read().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _child_limits(address_space: int | None) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)  # a Rust panic or abort message must not reach the user's screen
+    os.close(devnull)
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
+    if address_space is not None:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        want = address_space + CHILD_MEMORY_HEADROOM
+        if soft != resource.RLIM_INFINITY:
+            want = min(want, soft)
+        if hard != resource.RLIM_INFINITY:
+            want = min(want, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+        except (ValueError, OSError):
+            pass
+
+
+# ---------------------------------------------------------------------------- openpyxl
+def _openpyxl_read(pf: Preflight, note: str) -> list[RawSheet]:
+    """The whole workbook with openpyxl read-only: streams rows, builds no grid."""
+    import openpyxl  # imported here: only the fallback path pays for it
+
+    sheets: list[_Sheet] = []
+    try:
+        with warnings.catch_warnings(), open(pf.path, "rb") as fh:
+            warnings.simplefilter("ignore")
+            # A file object, not the path: openpyxl refuses names not ending in .xlsx etc.
+            wb = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+            try:
+                names = list(wb.sheetnames)
+                if pf.declared_sheets and len(names) < pf.declared_sheets:
+                    raise fail(pf.name, f"the workbook lists {pf.declared_sheets} tabs but only "
+                               f"{len(names)} could be read", DAMAGED_ADVICE)
+                for sheet_name in names:
+                    ws = wb[sheet_name]
+                    state = getattr(ws, "sheet_state", "visible") or "visible"
+                    if not hasattr(ws, "iter_rows"):  # a chart sheet
+                        sheets.append((sheet_name, state, True, []))
+                        continue
+                    ws.reset_dimensions()  # read-only mode trusts <dimension>: it may lie
+                    sheets.append((sheet_name, state, False, _openpyxl_rows(ws)))
+            finally:
+                wb.close()
+    except ReadError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except MemoryError:
+        raise fail(pf.name, "it is too large to read in this computer's memory",
+                   "split it into smaller workbooks") from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many types on broken files
+        raise fail(pf.name, "the file looks damaged (it could not be parsed)",
+                   DAMAGED_ADVICE) from None
+    return _to_raw(pf, sheets, (note,))
+
+
+def _openpyxl_rows(ws) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    append = rows.append
+    midnight = dt.time(0, 0)
+    for values in ws.iter_rows(values_only=True):
+        row = list(values)
+        for i, v in enumerate(row):
+            if v.__class__ is dt.datetime and v.time() == midnight and v.tzinfo is None:
+                row[i] = v.date()  # as calamine gives a date cell with no time of day
+            elif v == "":
+                row[i] = None
+        append(row)
+    # Trailing rows with no value (styled empty cells) hold nothing; calamine drops them too.
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    return rows
+
+
+# ---------------------------------------------------------------------------- results
+def _to_raw(pf: Preflight, sheets: list[_Sheet], engine_notes: tuple[str, ...]) -> list[RawSheet]:
+    out = []
+    for name, state, chart, rows in sheets:
+        notes = list(pf.notes) + list(engine_notes)
+        if state == "hidden":
+            notes.append("hidden tab")
+        elif state == "veryHidden":
+            notes.append("very hidden tab (not shown by Excel's Unhide)")
+        if chart:
+            notes.append("chart sheet: no cells")
+        out.append(RawSheet(file=pf.path, sheet=name, rows=rows, notes=tuple(notes)))
+    return out
+
+
+def _col_letter(n: int) -> str:
+    letters = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+__all__ = ["read_workbook", "DENSE_CELL_BUDGET", "CHILD_MAX_BYTES", "CHILD_MAX_BYTES_UNSCANNED"]
