@@ -52,7 +52,7 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
             findings_by_code=dict(sorted(counts.items())))
         return Result(as_of=opts.as_of, options=opts, inputs=tuple(inputs), lots=tuple(lots),
                       findings=tuple(findings), cogs=cogs, totals=totals, summary=summary,
-                      fefo_next=tuple(use_next(lots, opts)))
+                      fefo_next=tuple(use_next(lots, opts)), movements=tuple(booking.movements))
 
 
 def compute_totals(lots: list[LotResult], cogs: Decimal, estimated: Decimal, opts: Options) -> Totals:

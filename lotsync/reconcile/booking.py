@@ -46,7 +46,7 @@ from lotsync.reconcile.catalog import Catalog
 from lotsync.reconcile.fefo import FefoGroup, check_fefo, pick_fefo
 from lotsync.reconcile.lots import (COST_TOLERANCE, DIVISION, NO_DATE_ORD, ZERO, Lot, Receipt,
                                    weighted_cost)
-from lotsync.reconcile.result import Options
+from lotsync.reconcile.result import Movement, Options
 
 PH_RECEIPT, PH_TRANSFER, PH_VISIT, PH_ADJUST, PH_COUNT = 0, 1, 2, 3, 4
 
@@ -80,7 +80,7 @@ class Booking:
     findings: list[Finding]
     takes: list[VisitTake | None]
     product_mean_cost: dict[str, Decimal | None]
-    visit_moves: list  # (VisitRow index, Lot, qty, inferred), for traces
+    movements: list  # Movement records, when Options.keep_movements
 
 
 class Booker:
@@ -106,7 +106,7 @@ class Booker:
         self.receipts: dict[tuple[str, str, str], list[Receipt]] = defaultdict(list)
         self.takes: list[VisitTake | None] = [None] * len(practice.visits)
         self.visit_index: dict[int, int] = {}
-        self.moves: list = []
+        self.movements: list[Movement] | None = [] if opts.keep_movements else None
         self.missing_lot_suggestions: dict[tuple, str | None] = {}
         self._seen_visits: set[tuple] = set()
         self._means: dict[str, Decimal | None] = {}
@@ -182,6 +182,12 @@ class Booker:
                 members[(lot.product_key, lot.location)].append(lot)
         for gk, lots in members.items():
             self.groups[gk] = FefoGroup(lots)
+
+    def _move(self, kind: str, lot: Lot, date: dt.date | None, q: Decimal, ref, inferred: bool = False,
+              **kw) -> None:
+        self.movements.append(Movement(kind, lot.product, lot.lot, lot.lot_key, lot.location, date, q,
+                                       q * lot.cost if lot.cost is not None else None, inferred,
+                                       ref, **kw))
 
     # --- balance changes -----------------------------------------------------------------
     def _touch(self, lot: Lot, day: int) -> None:
@@ -306,6 +312,8 @@ class Booker:
                 self._touch(lot, r.date_ord)
                 lot.received += r.quantity
                 self._set(lot, lot.balance + r.quantity)
+                if self.movements is not None:
+                    self._move("received", lot, r.row.received_date, r.quantity, r.row.ref)
             elif k == PH_COUNT:
                 self.book_count(rows[idx])
             else:
@@ -313,7 +321,7 @@ class Booker:
         for lot in self.lots.values():
             if lot.cur_day is not None:
                 self._close_day(lot)
-        return Booking(self.lots, self.findings, self.takes, self._means, self.moves)
+        return Booking(self.lots, self.findings, self.takes, self._means, self.movements or [])
 
     def product_mean_costs(self) -> dict[str, Decimal | None]:
         """Received-quantity weighted mean cost per product, over lots with a cost."""
@@ -490,7 +498,9 @@ class Booker:
         else:
             self._estimate(take, lot.product_key, q)
         take.lots.append((lot, q, inferred))
-        self.moves.append((i, lot, q, inferred))
+        if self.movements is not None:
+            self._move("used", lot, v.date, q, v.ref, inferred, patient=v.patient,
+                       provider=v.provider, visit=visit_key(v))
 
     def _estimate(self, take: VisitTake, pk: str, q: Decimal) -> None:
         mean = self._means.get(pk)
@@ -551,6 +561,12 @@ class Booker:
                      a.ref, "date", product=info.name, lot=lot.lot, location=a.location or None,
                      date=a.date, quantity=q)
         t = a.type
+        if self.movements is not None:
+            kind = {AdjustmentType.WASTE: "wasted", AdjustmentType.EXPIRED: "expired",
+                    AdjustmentType.RETURN: "returned", AdjustmentType.ADJUSTMENT: "adjusted",
+                    AdjustmentType.TRANSFER: "transfer_out"}[t]
+            self._move(kind, lot, a.date, q, a.ref,
+                       other_location=a.to_location if t is AdjustmentType.TRANSFER else None)
         if t is AdjustmentType.ADJUSTMENT:
             self._touch(lot, day)
             lot.adjusted += q
@@ -581,6 +597,8 @@ class Booker:
             self._touch(dest, day)
             dest.transferred_in += q
             self._set(dest, dest.balance + q)
+            if self.movements is not None:
+                self._move("transfer_in", dest, a.date, q, a.ref, other_location=lot.location)
 
     def _lot_error(self, row, pk: str, how: str, q: Decimal) -> None:
         info = self.cat.info(pk)
@@ -617,6 +635,8 @@ class Booker:
         self._touch(lot, day)
         diff = counted - lot.balance
         lot.count_variance += diff
+        if self.movements is not None:
+            self._move("count", lot, c.date, diff, c.ref)
         if abs(diff) > self.tol:
             self.add("COUNT_VARIANCE",
                      f"Counted {_fmt(counted)} of lot {lot.lot}; the ledger expected "
@@ -625,6 +645,13 @@ class Booker:
                      date=c.date, quantity=diff,
                      value=diff * lot.cost if lot.cost is not None else None)
         self._set(lot, counted)
+
+
+def visit_key(v: VisitRow) -> str:
+    """A visit is the rows sharing a visit ID, or else date + patient (+ provider)."""
+    if v.visit_id:
+        return v.visit_id
+    return "|".join((v.date.isoformat(), v.patient or "", v.provider or ""))
 
 
 def _at(location: str) -> str:

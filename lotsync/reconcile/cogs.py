@@ -13,7 +13,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from lotsync.model import VisitRow
-from lotsync.reconcile.booking import VisitTake
+from lotsync.reconcile.booking import VisitTake, visit_key
 from lotsync.reconcile.lots import ZERO
 from lotsync.reconcile.result import Cogs, CogsLine, VisitCogs
 
@@ -32,12 +32,6 @@ def _line(key: str, a: _Acc) -> CogsLine:
     rev = a.revenue if a.has_revenue else None
     return CogsLine(key=key, cogs=a.cogs, revenue=rev,
                     margin=(rev - a.cogs) if rev is not None else None, quantity=a.quantity)
-
-
-def visit_key(v: VisitRow) -> str:
-    if v.visit_id:
-        return v.visit_id
-    return "|".join((v.date.isoformat(), v.patient or "", v.provider or ""))
 
 
 def compute_cogs(visits: tuple[VisitRow, ...], takes: list[VisitTake | None],

@@ -100,6 +100,36 @@ class Summary:
     findings_by_code: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """One change to one lot's balance, for traces and period figures (kept only when
+    `Options.keep_movements` is set: a million visits make a million of these).
+
+    kind: received, used, wasted, expired, returned, adjusted, transfer_out, transfer_in,
+    count (quantity = the count variance). Quantities are in units of use; `value` is at
+    the lot's own cost (None when the lot has none).
+    """
+
+    kind: str
+    product: str
+    lot: str
+    lot_key: str
+    location: str
+    date: dt.date | None
+    quantity: Decimal
+    value: Decimal | None
+    inferred: bool
+    ref: object  # RowRef of the row that moved it (source cell on demand)
+    patient: str | None = None
+    provider: str | None = None
+    visit: str | None = None
+    other_location: str | None = None
+
+    @property
+    def source(self) -> Source | None:
+        return self.ref.source("lot") if self.ref is not None else None
+
+
 @dataclass(frozen=True)
 class Options:
     """What a reconcile was asked to do (recorded so a report says how it was made)."""
@@ -109,6 +139,7 @@ class Options:
     expiring_days: int = 60
     infer_lots: bool = True
     day_first: bool = False
+    keep_movements: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +153,7 @@ class Result:
     totals: Totals
     summary: Summary
     fefo_next: tuple["UseNext", ...] = ()
+    movements: tuple[Movement, ...] = ()
 
 
 @dataclass(frozen=True)
