@@ -18,7 +18,7 @@ from lotsync import __version__
 from lotsync.model import Severity
 
 FAIL_LEVELS = {"error": 0, "warning": 1, "info": 2, "never": -1}
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv", "xlsx", "html", "corrected")
 
 
 class CannotRun(Exception):
@@ -113,16 +113,32 @@ def _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days,
         return run(sources, opts, m, progress=progress)
 
 
-def _write_outputs(result, out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
+def _write_outputs(result, loaded, out_dir: Path, formats: tuple[str, ...],
+                   apply_lot_repairs: bool = False) -> list[str]:
+    """Write the chosen renderings of the one result; returns lines for the summary."""
     from lotsync.writers.findings_csv import write_findings_csv
     from lotsync.writers.json_report import write_report_json
 
-    written = []
+    notes: list[str] = []
     if "json" in formats:
-        written.append(write_report_json(result, out_dir))
+        write_report_json(result, out_dir)
     if "csv" in formats:
-        written.append(write_findings_csv(result, out_dir))
-    return written
+        write_findings_csv(result, out_dir)
+    if "xlsx" in formats:
+        from lotsync.writers.report_xlsx import write_report_xlsx
+        notes.append(f"Report workbook: {write_report_xlsx(result, out_dir)}")
+    if "html" in formats:
+        from lotsync.writers.report_html import write_report_html
+        notes.append(f"HTML report: {write_report_html(result, out_dir)}")
+    if "corrected" in formats:
+        from lotsync.writers.corrected import write_corrected
+        outputs = write_corrected(result, loaded, out_dir, apply_lot_repairs=apply_lot_repairs)
+        for o in outputs:
+            line = f"Corrected: {o.path} ({o.changed_cells} cells changed)"
+            if o.note:
+                line += f" — {o.note}"
+            notes.append(line)
+    return notes
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -146,9 +162,11 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option("--no-infer-lots", "no_infer", is_flag=True, help="Do not infer the lot of visits that lack one.")
 @click.option("--format", "formats", default=",".join(FORMATS), show_default=True,
               help="Outputs to write, comma-separated.")
+@click.option("--apply-lot-repairs", is_flag=True,
+              help="In corrected visit copies, write a typo'd lot as the one lot it resolves to.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 def reconcile(sources, as_of, mapping, day_first, out_dir, tolerance, expiring_days, fail_on,
-              no_infer, formats, quiet) -> None:
+              no_infer, formats, apply_lot_repairs, quiet) -> None:
     """Re-derive every lot's ledger from SOURCES and report what does not add up.
 
     SOURCES are files (.xlsx .xlsm .xls .xlsb .ods .csv), folders or globs.
@@ -158,12 +176,13 @@ def reconcile(sources, as_of, mapping, day_first, out_dir, tolerance, expiring_d
       lotsync reconcile Inventory.xlsx "Treatments 2026.xlsx" --as-of 2026-11-30 --out lotsync-out
     """
     fmts = _formats(formats)
-    result, _ = _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days, not no_infer)
+    result, loaded = _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days,
+                                    not no_infer)
     out = Path(out_dir)
-    _write_outputs(result, out, fmts)
+    notes = _write_outputs(result, loaded, out, fmts, apply_lot_repairs)
     if not quiet:
         from lotsync.writers.terminal import print_summary
-        print_summary(result, out)
+        print_summary(result, out, extra_lines=notes)
     sys.exit(exit_code(result, fail_on))
 
 
@@ -244,10 +263,26 @@ def demo(out_dir) -> None:
     else:
         files = [str(p) for p in write_demo_practice(practice_dir)]
         click.echo(f"Wrote a sample practice to {practice_dir}: {', '.join(Path(f).name for f in files)}")
-    result, _ = run(files, Options(as_of=DEMO_AS_OF))
-    _write_outputs(result, out, FORMATS)
-    print_summary(result, out)
+    result, loaded = run(files, Options(as_of=DEMO_AS_OF))
+    notes = _write_outputs(result, loaded, out, FORMATS)
+    print_summary(result, out, extra_lines=notes)
     sys.exit(0)
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
+def init(directory) -> None:
+    """Write a starter inventory workbook (Products, Inventory, Visits, Adjustments, Counts).
+
+    It never overwrites a file. Its headers are ones lotsync reads without a mapping.
+
+    \b
+    Example:
+      lotsync init clinic-records
+    """
+    from lotsync.templates import init_workbook
+
+    click.echo(f"Wrote {init_workbook(directory)}")
 
 
 def main(argv: list[str] | None = None) -> None:
