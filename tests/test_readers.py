@@ -284,6 +284,20 @@ def test_openpyxl_path_agrees_with_calamine(tmp_path, monkeypatch, epoch):
     assert len(slow[0].rows) == 8 and slow[0].rows[4][2] == "Date"
 
 
+def test_lying_dimension_tag_does_not_truncate_either_path(tmp_path, monkeypatch):
+    # openpyxl read-only trusts <dimension>; one real file said A1:A1 for 3,258 rows.
+    import re
+
+    data = rf.with_sheet_xml(rf.xlsx_bytes(rf.small_workbook()), "xl/worksheets/sheet1.xml",
+                             lambda b: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', b))
+    path = rf.write(tmp_path / "dimension.xlsx", data)
+    fast = only(read_path(path))
+    monkeypatch.setattr(workbook, "DENSE_CELL_BUDGET", 0)
+    slow = only(read_path(path))
+    assert len(fast.rows) == len(slow.rows) == 3
+    assert _trimmed(fast.rows) == _trimmed(slow.rows)
+
+
 def test_child_timeout_is_a_read_error(tmp_path, monkeypatch):
     monkeypatch.setattr(workbook, "CHILD_TIMEOUT_BASE", 0.0)
     monkeypatch.setattr(workbook, "CHILD_TIMEOUT_PER_MIB", 0.0)
@@ -366,12 +380,11 @@ def test_word_document_named_xlsx(tmp_path):
 
 
 def test_password_protected_xlsx(tmp_path):
-    msoffcrypto = pytest.importorskip("msoffcrypto")
+    pytest.importorskip("msoffcrypto")  # msoffcrypto-tool: test-only, encrypts the file
     from msoffcrypto.format.ooxml import OOXMLFile
 
     encrypted = io.BytesIO()
     OOXMLFile(io.BytesIO(rf.xlsx_bytes(rf.small_workbook()))).encrypt("s3cret", encrypted)
-    assert msoffcrypto  # the test-only dependency that makes the encrypted file
     path = rf.write(tmp_path / "locked.xlsx", encrypted.getvalue())
     assert_read_error(path, "password-protected", "save an unprotected copy")
 
