@@ -18,10 +18,23 @@ DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r", "\n", "\0", "\uff1d", "\uff0b
 
 
 def safe_text(value: object) -> object:
-    """`value` unchanged unless it is text a spreadsheet would treat as a formula."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST):
+    """`value` unchanged unless it is text a spreadsheet would treat as a formula.
+
+    Also text shaped like `<r>…</r>`: xlsxwriter's `write_string` copies such a string
+    into the sheet XML unescaped (its rich-string path), so a cell could smuggle in an
+    `<f>` formula element. One rule for every writer keeps every writer safe.
+    """
+    if isinstance(value, str) and (value.startswith(DANGEROUS_FIRST)
+                                   or (value.startswith("<r>") and value.endswith("</r>"))):
         return "'" + value
     return value
+
+
+def _apply_umask(path: str) -> None:
+    """mkstemp makes 0600 files; give outputs the permissions a plain open() would."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 @contextmanager
@@ -38,6 +51,7 @@ def atomic_output(path: Path, mode: str = "w", **kw) -> Iterator[IO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        _apply_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -57,6 +71,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        _apply_umask(tmp)
         os.replace(tmp, path)
     except BaseException:
         try:
