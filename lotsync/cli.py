@@ -101,8 +101,9 @@ class _StderrProgress:
             self._progress.__exit__(*exc)
 
 
-def _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days, infer_lots):
-    from lotsync.pipeline import run
+def _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days, infer_lots,
+                   reader=None):
+    from lotsync.pipeline import SourceReader, run
     from lotsync.reconcile import Options
     from lotsync.tables.mapping import load_mapping
 
@@ -110,7 +111,36 @@ def _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days,
                    expiring_days=expiring_days, infer_lots=infer_lots, day_first=day_first)
     m = load_mapping(mapping)
     with _StderrProgress() as progress:
-        return run(sources, opts, m, progress=progress)
+        return run(sources, opts, m, read=reader or SourceReader(), progress=progress)
+
+
+def _publish_sheets(result, loaded, reader, write: bool, apply_lot_repairs: bool,
+                    verbose: bool) -> list[str]:
+    """Write corrections back into Google Sheets sources (or say what would change)."""
+    from lotsync.writers.gsheets_publish import findings_table, plan_sheet_changes, summary_table
+
+    plans = plan_sheet_changes(result, loaded, apply_lot_repairs)
+    lines: list[str] = []
+    if not plans:
+        return lines
+    if not write:
+        for sid, changes in plans.items():
+            lines.append(f"gsheet://{sid}: --write-back would change {len(changes)} cell(s)"
+                         + (": " + ", ".join(f"{c.tab}!{c.a1}" for c in changes[:20]) if changes else "")
+                         + " and refresh the 'lotsync findings' and 'lotsync summary' tabs")
+        return lines
+    from lotsync.writers.gsheets_writeback import WriteBackError, write_back
+    ftable, stable = findings_table(result), summary_table(result)
+    for sid, changes in plans.items():
+        try:
+            rep = write_back(reader.client, sid, changes, ftable, stable, dt.date.today())
+        except WriteBackError as e:
+            if verbose:
+                for line in e.report.lines():
+                    click.echo(line, err=True)
+            raise CannotRun(str(e).splitlines()[0]) from None
+        lines.extend(rep.lines())
+    return lines
 
 
 def _write_outputs(result, loaded, out_dir: Path, formats: tuple[str, ...],
@@ -164,22 +194,34 @@ def _formats(value: str) -> tuple[str, ...]:
               help="Outputs to write, comma-separated.")
 @click.option("--apply-lot-repairs", is_flag=True,
               help="In corrected visit copies, write a typo'd lot as the one lot it resolves to.")
+@click.option("--credentials", type=click.Path(dir_okay=False),
+              help="Google service-account key file (else GOOGLE_APPLICATION_CREDENTIALS, else gspread's default).")
+@click.option("--write-back", is_flag=True,
+              help="Write corrected Remaining cells, notes and lotsync tabs into Google Sheets sources.")
+@click.option("--verbose", "-v", is_flag=True, help="Say more: requests made to Google Sheets, write-back detail.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 def reconcile(sources, as_of, mapping, day_first, out_dir, tolerance, expiring_days, fail_on,
-              no_infer, formats, apply_lot_repairs, quiet) -> None:
+              no_infer, formats, apply_lot_repairs, credentials, write_back, verbose, quiet) -> None:
     """Re-derive every lot's ledger from SOURCES and report what does not add up.
 
-    SOURCES are files (.xlsx .xlsm .xls .xlsb .ods .csv), folders or globs.
+    SOURCES are files (.xlsx .xlsm .xls .xlsb .ods .csv), folders, globs, or Google
+    Sheets (gsheet://<spreadsheet id>[/<tab>] or the sheet's URL).
 
     \b
     Example:
       lotsync reconcile Inventory.xlsx "Treatments 2026.xlsx" --as-of 2026-11-30 --out lotsync-out
     """
     fmts = _formats(formats)
+    from lotsync.pipeline import SourceReader
+
+    reader = SourceReader(credentials)
     result, loaded = _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days,
-                                    not no_infer)
+                                    not no_infer, reader)
     out = Path(out_dir)
     notes = _write_outputs(result, loaded, out, fmts, apply_lot_repairs)
+    notes += _publish_sheets(result, loaded, reader, write_back, apply_lot_repairs, verbose)
+    if verbose and reader.requests_made():
+        notes.append(f"Google Sheets API requests this run: {reader.requests_made()}")
     if not quiet:
         from lotsync.writers.terminal import print_summary
         print_summary(result, out, extra_lines=notes)

@@ -83,16 +83,39 @@ def read_sources(sources: Iterable[str], read: Callable[[str], list[RawSheet]] |
     return sheets
 
 
+class SourceReader:
+    """Reads each source; one Google Sheets client for the whole run (so its request
+    count is the run's, and credentials are loaded once)."""
+
+    def __init__(self, credentials: str | None = None) -> None:
+        self.credentials = credentials
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            from lotsync.readers.gsheets import open_client
+            self._client = open_client(self.credentials)
+        return self._client
+
+    def __call__(self, source: str):
+        from lotsync.readers import read_path
+        from lotsync.readers.gsheets import parse_gsheet_source, read_gsheet
+        gs = parse_gsheet_source(source) if source.startswith(("gsheet://", "https://")) else None
+        if gs is not None:
+            return read_gsheet(gs, self.client)
+        return read_path(source)
+
+    def requests_made(self) -> int:
+        if self._client is None:
+            return 0
+        from lotsync.readers.gsheets import requests_made
+        return requests_made(self._client)
+
+
 def read_source(source: str) -> list[RawSheet]:
-    """A file path, or a Google Sheets id/URL."""
-    if source.startswith(("gsheet://", "https://docs.google.com/")):
-        from lotsync.readers.gsheets import open_client, parse_gsheet_source, read_gsheet
-        gs = parse_gsheet_source(source)
-        if gs is None:
-            raise ReadError(f"{source}: not a Google Sheets address (gsheet://<id>[/<tab>])")
-        return read_gsheet(gs, open_client(os.environ.get("LOTSYNC_CREDENTIALS")))
-    from lotsync.readers import read_path
-    return read_path(source)
+    """A file path, or a Google Sheets id/URL (a fresh client: use SourceReader for a run)."""
+    return SourceReader()(source)
 
 
 def load_practice(sheets: list[RawSheet], mapping: Mapping, popts: ParseOptions) -> Loaded:
