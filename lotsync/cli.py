@@ -18,7 +18,7 @@ from lotsync import __version__
 from lotsync.model import Severity
 
 FAIL_LEVELS = {"error": 0, "warning": 1, "info": 2, "never": -1}
-FORMATS = ("json", "csv", "xlsx", "html", "corrected")
+from lotsync.config import OUTPUT_FORMATS as FORMATS  # noqa: E402  json, csv, xlsx, html, corrected
 
 
 class CannotRun(Exception):
@@ -101,131 +101,69 @@ class _StderrProgress:
             self._progress.__exit__(*exc)
 
 
-def _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days, infer_lots,
-                   reader=None):
-    from lotsync.pipeline import SourceReader, run
-    from lotsync.reconcile import Options
-    from lotsync.tables.mapping import load_mapping
-
-    opts = Options(as_of=_parse_as_of(as_of), tolerance=_parse_tolerance(tolerance),
-                   expiring_days=expiring_days, infer_lots=infer_lots, day_first=day_first)
-    m = load_mapping(mapping)
-    with _StderrProgress() as progress:
-        return run(sources, opts, m, read=reader or SourceReader(), progress=progress)
-
-
-def _publish_sheets(result, loaded, reader, write: bool, apply_lot_repairs: bool,
-                    verbose: bool) -> list[str]:
-    """Write corrections back into Google Sheets sources (or say what would change)."""
-    from lotsync.writers.gsheets_publish import findings_table, plan_sheet_changes, summary_table
-
-    plans = plan_sheet_changes(result, loaded, apply_lot_repairs)
-    lines: list[str] = []
-    if not plans:
-        return lines
-    if not write:
-        for sid, changes in plans.items():
-            lines.append(f"gsheet://{sid}: --write-back would change {len(changes)} cell(s)"
-                         + (": " + ", ".join(f"{c.tab}!{c.a1}" for c in changes[:20]) if changes else "")
-                         + " and refresh the 'lotsync findings' and 'lotsync summary' tabs")
-        return lines
-    from lotsync.writers.gsheets_writeback import WriteBackError, write_back
-    ftable, stable = findings_table(result), summary_table(result)
-    for sid, changes in plans.items():
-        try:
-            rep = write_back(reader.client, sid, changes, ftable, stable, dt.date.today())
-        except WriteBackError as e:
-            if verbose:
-                for line in e.report.lines():
-                    click.echo(line, err=True)
-            raise CannotRun(str(e).splitlines()[0]) from None
-        lines.extend(rep.lines())
-    return lines
-
-
-def _write_outputs(result, loaded, out_dir: Path, formats: tuple[str, ...],
-                   apply_lot_repairs: bool = False) -> list[str]:
-    """Write the chosen renderings of the one result; returns lines for the summary."""
-    from lotsync.writers.findings_csv import write_findings_csv
-    from lotsync.writers.json_report import write_report_json
-
-    notes: list[str] = []
-    if "json" in formats:
-        write_report_json(result, out_dir)
-    if "csv" in formats:
-        write_findings_csv(result, out_dir)
-    if "xlsx" in formats:
-        from lotsync.writers.report_xlsx import write_report_xlsx
-        notes.append(f"Report workbook: {write_report_xlsx(result, out_dir)}")
-    if "html" in formats:
-        from lotsync.writers.report_html import write_report_html
-        notes.append(f"HTML report: {write_report_html(result, out_dir)}")
-    if "corrected" in formats:
-        from lotsync.writers.corrected import write_corrected
-        outputs = write_corrected(result, loaded, out_dir, apply_lot_repairs=apply_lot_repairs)
-        for o in outputs:
-            line = f"Corrected: {o.path} ({o.changed_cells} cells changed)"
-            if o.note:
-                line += f" — {o.note}"
-            notes.append(line)
-    return notes
-
-
-def _formats(value: str) -> tuple[str, ...]:
-    chosen = tuple(x.strip() for x in value.split(",") if x.strip())
-    bad = [x for x in chosen if x not in FORMATS]
-    if bad or not chosen:
-        raise click.BadParameter(f"unknown format {', '.join(bad) or value!r} (choose from {', '.join(FORMATS)})")
-    return chosen
-
-
 @cli.command()
-@click.argument("sources", nargs=-1, required=True)
-@common_options
-@click.option("--out", "out_dir", default="lotsync-out", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for report.json and findings.csv.")
-@click.option("--tolerance", default="0.01", show_default=True, help="Quantity differences up to this are equal.")
-@click.option("--expiring-days", default=60, show_default=True, type=click.IntRange(0, 3650),
-              help="EXPIRING_SOON window after as_of.")
-@click.option("--fail-on", type=click.Choice(list(FAIL_LEVELS)), default="error", show_default=True,
-              help="Exit 1 when a finding at or above this severity exists.")
+@click.argument("sources", nargs=-1)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Settings file (default: lotsync.toml in this folder, if there is one).")
+@click.option("--as-of", "as_of", metavar="DATE", help="End the ledger on this date (default: today).")
+@click.option("--mapping", type=click.Path(dir_okay=False), help="TOML file naming sheets' kinds and columns.")
+@click.option("--day-first/--month-first", "day_first", default=None,
+              help="Read ambiguous text dates as day/month or month/day (default month/day).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Folder for the report files (default: lotsync-out).")
+@click.option("--tolerance", help="Quantity differences up to this are equal (default 0.01).")
+@click.option("--expiring-days", type=click.IntRange(0, 3650), help="EXPIRING_SOON window after as_of (default 60).")
+@click.option("--fail-on", type=click.Choice(list(FAIL_LEVELS)),
+              help="Exit 1 when a finding at or above this severity exists (default error).")
 @click.option("--no-infer-lots", "no_infer", is_flag=True, help="Do not infer the lot of visits that lack one.")
-@click.option("--format", "formats", default=",".join(FORMATS), show_default=True,
-              help="Outputs to write, comma-separated.")
+@click.option("--format", "formats", help=f"Outputs to write, comma-separated (default {','.join(FORMATS)}).")
 @click.option("--apply-lot-repairs", is_flag=True,
               help="In corrected visit copies, write a typo'd lot as the one lot it resolves to.")
 @click.option("--credentials", type=click.Path(dir_okay=False),
               help="Google service-account key file (else GOOGLE_APPLICATION_CREDENTIALS, else gspread's default).")
-@click.option("--write-back", is_flag=True,
+@click.option("--write-back/--no-write-back", "write_back", default=None,
               help="Write corrected Remaining cells, notes and lotsync tabs into Google Sheets sources.")
-@click.option("--verbose", "-v", is_flag=True, help="Say more: requests made to Google Sheets, write-back detail.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
-def reconcile(sources, as_of, mapping, day_first, out_dir, tolerance, expiring_days, fail_on,
-              no_infer, formats, apply_lot_repairs, credentials, write_back, verbose, quiet) -> None:
+@click.option("--history", "history_path", type=click.Path(dir_okay=False),
+              help="Run history database (default with a config: .lotsync/history.sqlite beside it).")
+@click.option("--no-history", is_flag=True, help="Do not record this run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
+@click.option("--verbose", "-v", is_flag=True, help="Full summary and detail, even when not on a terminal.")
+@click.option("--quiet", "-q", is_flag=True, help="One summary line, even on a terminal.")
+def reconcile(sources, config_path, as_of, mapping, day_first, out_dir, tolerance, expiring_days,
+              fail_on, no_infer, formats, apply_lot_repairs, credentials, write_back, history_path,
+              no_history, as_json, verbose, quiet) -> None:
     """Re-derive every lot's ledger from SOURCES and report what does not add up.
 
     SOURCES are files (.xlsx .xlsm .xls .xlsb .ods .csv), folders, globs, or Google
-    Sheets (gsheet://<spreadsheet id>[/<tab>] or the sheet's URL).
+    Sheets (gsheet://<spreadsheet id>[/<tab>] or the sheet's URL); or name them in
+    lotsync.toml. On a terminal it prints a summary; from cron, one line (--verbose for
+    all of it).
 
     \b
     Example:
       lotsync reconcile Inventory.xlsx "Treatments 2026.xlsx" --as-of 2026-11-30 --out lotsync-out
+      lotsync reconcile --config clinic/lotsync.toml --quiet      # nightly, from cron
     """
-    fmts = _formats(formats)
-    from lotsync.pipeline import SourceReader
+    from lotsync.nightly import NightlyRun
 
-    reader = SourceReader(credentials)
-    result, loaded = _run_reconcile(sources, as_of, mapping, day_first, tolerance, expiring_days,
-                                    not no_infer, reader)
-    out = Path(out_dir)
-    notes = _write_outputs(result, loaded, out, fmts, apply_lot_repairs)
-    notes += _publish_sheets(result, loaded, reader, write_back, apply_lot_repairs, verbose)
-    if verbose and reader.requests_made():
-        notes.append(f"Google Sheets API requests this run: {reader.requests_made()}")
-    if not quiet:
+    overrides = {"sources": list(sources) or None, "as_of": as_of, "day_first": day_first,
+                 "tolerance": tolerance, "expiring_days": expiring_days, "fail_on": fail_on,
+                 "outputs": formats, "out": out_dir, "write_back": write_back,
+                 "history": False if no_history else history_path, "mapping": mapping}
+    run = NightlyRun.prepare(config_path, overrides, infer_lots=not no_infer,
+                             credentials=credentials, apply_lot_repairs=apply_lot_repairs,
+                             verbose=verbose)
+    outcome = run.execute(progress_factory=_StderrProgress)
+    status = exit_code(outcome.result, run.settings["fail_on"])
+    run.finish(status)
+    if as_json:
+        click.echo(json.dumps(outcome.summary_json(status), indent=2, ensure_ascii=False, default=str))
+    elif quiet or (not verbose and not sys.stdout.isatty()):
+        click.echo(outcome.one_line())
+    else:
         from lotsync.writers.terminal import print_summary
-        print_summary(result, out, extra_lines=notes)
-    sys.exit(exit_code(result, fail_on))
+        print_summary(outcome.result, outcome.out_dir, extra_lines=outcome.lines())
+    sys.exit(status)
 
 
 @cli.command()
@@ -306,7 +244,9 @@ def demo(out_dir) -> None:
         files = [str(p) for p in write_demo_practice(practice_dir)]
         click.echo(f"Wrote a sample practice to {practice_dir}: {', '.join(Path(f).name for f in files)}")
     result, loaded = run(files, Options(as_of=DEMO_AS_OF))
-    notes = _write_outputs(result, loaded, out, FORMATS)
+    from lotsync.nightly import write_outputs
+    from lotsync.writers.json_report import report_dict
+    _, notes = write_outputs(result, loaded, report_dict(result), out, FORMATS)
     print_summary(result, out, extra_lines=notes)
     sys.exit(0)
 
@@ -327,8 +267,67 @@ def init(directory) -> None:
     click.echo(f"Wrote {init_workbook(directory)}")
 
 
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Settings file (default: lotsync.toml in this folder).")
+@click.option("--show", is_flag=True, help="Print the effective settings and where each comes from.")
+@click.option("--init", "init_path", is_flag=False, flag_value="lotsync.toml", default=None,
+              type=click.Path(), help="Write a commented starter lotsync.toml (never over a file).")
+def config(config_path, show, init_path) -> None:
+    """Show the effective settings, or write a starter lotsync.toml.
+
+    \b
+    Example:
+      lotsync config --init            # writes ./lotsync.toml
+      lotsync config --show
+    """
+    from lotsync.config import effective_settings, load_config, show_settings, write_starter
+
+    if init_path:
+        click.echo(f"Wrote {write_starter(init_path)}")
+        return
+    cfg = load_config(config_path, Path.cwd())
+    if cfg is None and not show:
+        raise CannotRun("no lotsync.toml here; 'lotsync config --init' writes a starter")
+    click.echo(show_settings(effective_settings(cfg, {})))
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Settings file (its history).")
+@click.option("--history", "history_path", type=click.Path(dir_okay=False), help="History database.")
+@click.option("--run", "run_id", type=int, help="Show one run in full.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def history(config_path, history_path, run_id, as_json) -> None:
+    """List the recorded runs, or show one (what was new and resolved, the totals).
+
+    \b
+    Example:
+      lotsync history
+      lotsync history --run 12 --json
+    """
+    from lotsync.config import effective_settings, load_config
+    from lotsync.history import format_run, format_runs, open_history, to_jsonable
+
+    cfg = load_config(config_path, Path.cwd())
+    s = effective_settings(cfg, {"history": history_path})
+    if s["history"] is None:
+        raise CannotRun("no history: run with a lotsync.toml, or name one with --history")
+    h = open_history(s["history"], create=False)
+    try:
+        data = h.run(run_id) if run_id is not None else h.runs()
+        if as_json:
+            click.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+        else:
+            click.echo(format_run(data) if run_id is not None else format_runs(data))
+    finally:
+        h.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: turns every failure to run into exit 2 and one line on stderr."""
+    from lotsync.config import ConfigError
+    from lotsync.history import HistoryError
+    from lotsync.mask import MaskKeyError
     from lotsync.pipeline import NoInventoryError
     from lotsync.readers import ReadError
     from lotsync.tables.mapping import MappingError
@@ -344,7 +343,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as e:
         click.echo(f"lotsync: {e.format_message()}", err=True)
         sys.exit(2)
-    except (ReadError, NoInventoryError, MappingError, CannotRun, FileExistsError) as e:
+    except (ReadError, NoInventoryError, MappingError, CannotRun, FileExistsError, ConfigError,
+            HistoryError, MaskKeyError) as e:
         click.echo(f"lotsync: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -6,7 +6,7 @@
     tolerance = 0.01
     expiring_days = 60
     fail_on = "error"                   # error | warning | info | never
-    outputs = ["json", "csv"]           # json | csv | html | xlsx
+    outputs = ["json", "csv"]           # json | csv | xlsx | html | corrected
     out = "lotsync-out"
     write_back = false
     history = ".lotsync/history.sqlite" # or false
@@ -55,7 +55,7 @@ from lotsync.tables.mapping import KindName, Mapping, SheetMapping
 
 CONFIG_NAME = "lotsync.toml"
 DEFAULT_OUT = "lotsync-out"
-OUTPUT_FORMATS = ("json", "csv", "html", "xlsx")
+OUTPUT_FORMATS = ("json", "csv", "xlsx", "html", "corrected")
 FAIL_ON = ("error", "warning", "info", "never")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".tsv", ".txt"}
 
@@ -99,8 +99,8 @@ class ConfigFile(BaseModel):
     tolerance: Decimal = Decimal("0.01")
     expiring_days: int = Field(default=60, ge=0, le=3650)
     fail_on: Literal["error", "warning", "info", "never"] = "error"
-    outputs: list[Literal["json", "csv", "html", "xlsx"]] = Field(
-        default_factory=lambda: ["json", "csv"])
+    outputs: list[Literal["json", "csv", "xlsx", "html", "corrected"]] = Field(
+        default_factory=lambda: list(OUTPUT_FORMATS))
     out: str = DEFAULT_OUT
     write_back: bool = False
     history: str | bool = str(DEFAULT_HISTORY)
@@ -637,8 +637,9 @@ expiring_days = 60
 # "error", "warning", "info", or "never" (always 0 when the run worked).
 fail_on = "error"
 
-# Reports to write: any of "json", "csv", "html", "xlsx"; and the folder to write them to.
-outputs = ["json", "csv"]
+# Reports to write: any of "json", "csv", "xlsx", "html", "corrected" (all by default);
+# and the folder to write them to.
+outputs = ["json", "csv", "xlsx", "html", "corrected"]
 out = "lotsync-out"
 
 # Write the findings back into Google Sheets sources (a "lotsync findings" tab).

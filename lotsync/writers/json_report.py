@@ -156,9 +156,11 @@ def render_json(r: Result) -> str:
     return "".join(out)
 
 
-def write_report_json(r: Result, out_dir: Path) -> Path:
+def write_report_json(r: Result | dict, out_dir: Path) -> Path:
+    """report.json from a Result, or from its dict (e.g. with the run history added)."""
     path = Path(out_dir) / "report.json"
+    data = r if isinstance(r, dict) else report_dict(r)
     with atomic_output(path, "w", encoding="utf-8", newline="\n") as fh:
-        _write_value(report_dict(r), fh.write, 0, 2)
+        _write_value(data, fh.write, 0, 2)
         fh.write("\n")
     return path

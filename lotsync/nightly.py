@@ -1,0 +1,224 @@
+"""One reconcile run as a bookkeeper's scheduler runs it: settings, history, outputs, log.
+
+The CLI's `reconcile` command and nothing else: it resolves the effective settings (the
+command line over lotsync.toml over defaults), holds the history lock for the whole run,
+reads and reconciles, writes every chosen output inside the history transaction (so a run
+is recorded only if its outputs were written, and a run killed half-way leaves both the
+history and the previous outputs as they were), publishes to Google Sheets when asked,
+and logs one line per run without patient names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from lotsync.config import effective_settings, load_config, reconcile_options
+from lotsync.history import InputRecorder, RunRecord, apply_history, open_history
+from lotsync.pipeline import Loaded, SourceReader, run
+from lotsync.reconcile.result import Result
+
+
+class NoSources(Exception):
+    pass
+
+
+def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
+                  formats: list[str] | tuple[str, ...], apply_lot_repairs: bool = False,
+                  history: dict | None = None) -> tuple[list[Path], list[str]]:
+    """Write the chosen renderings of the one result; (paths written, lines for the summary)."""
+    from lotsync.writers.findings_csv import write_findings_csv
+    from lotsync.writers.json_report import write_report_json
+
+    written: list[Path] = []
+    notes: list[str] = []
+    if "json" in formats:
+        written.append(write_report_json(report, out_dir))
+    if "csv" in formats:
+        written.append(write_findings_csv(result, out_dir))
+    if "xlsx" in formats:
+        from lotsync.writers.report_xlsx import write_report_xlsx
+        written.append(write_report_xlsx(result, out_dir))
+        notes.append(f"Report workbook: {written[-1]}")
+    if "html" in formats:
+        from lotsync.writers.report_html import write_report_html
+        written.append(write_report_html(result, out_dir))
+        notes.append(f"HTML report: {written[-1]}")
+    if "corrected" in formats:
+        from lotsync.writers.corrected import write_corrected
+        for o in write_corrected(result, loaded, out_dir, apply_lot_repairs=apply_lot_repairs):
+            written.append(o.path)
+            notes.append(f"Corrected: {o.path} ({o.changed_cells} cells changed)"
+                         + (f" — {o.note}" if o.note else ""))
+    return written, notes
+
+
+def publish_sheets(result: Result, loaded: Loaded, reader: SourceReader, write: bool,
+                   apply_lot_repairs: bool, verbose: bool, echo: Callable[[str], Any]) -> list[str]:
+    """Write corrections back into Google Sheets sources (or say what would change)."""
+    from lotsync.writers.gsheets_publish import findings_table, plan_sheet_changes, summary_table
+
+    plans = plan_sheet_changes(result, loaded, apply_lot_repairs)
+    lines: list[str] = []
+    if not write:
+        for sid, changes in plans.items():
+            lines.append(f"gsheet://{sid}: --write-back would change {len(changes)} cell(s)"
+                         + (": " + ", ".join(f"{c.tab}!{c.a1}" for c in changes[:20]) if changes else "")
+                         + " and refresh the 'lotsync findings' and 'lotsync summary' tabs")
+        return lines
+    from lotsync.cli import CannotRun
+    from lotsync.writers.gsheets_writeback import WriteBackError, write_back
+    ftable, stable = findings_table(result), summary_table(result)
+    for sid, changes in plans.items():
+        try:
+            rep = write_back(reader.client, sid, changes, ftable, stable, dt.date.today())
+        except WriteBackError as e:
+            if verbose:
+                for line in e.report.lines():
+                    echo(line)
+            raise CannotRun(str(e).splitlines()[0]) from None
+        lines.extend(rep.lines())
+    return lines
+
+
+@dataclass
+class Outcome:
+    result: Result
+    loaded: Loaded
+    report: dict
+    out_dir: Path
+    record: RunRecord | None
+    notes: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    trend: list = field(default_factory=list)
+
+    def history_lines(self) -> list[str]:
+        r = self.record
+        if r is None:
+            return []
+        if r.previous_run_id is None:
+            return [f"Run {r.run_id} recorded: the first in this history."]
+        by_id = {f.id: f for f in self.result.findings}
+        new_codes: dict[str, int] = {}
+        for i in r.new:
+            code = by_id[i].code if i in by_id else "?"
+            new_codes[code] = new_codes.get(code, 0) + 1
+        lines = [f"Since run {r.previous_run_id}: {len(r.new)} new, {len(r.resolved)} resolved, "
+                 f"{len(r.ongoing)} ongoing"
+                 + (" (" + ", ".join(f"{c} {n}" for c, n in sorted(new_codes.items())) + ")" if new_codes else "")]
+        if r.inputs_unchanged:
+            lines.append("The inputs are unchanged since the last run.")
+        return lines
+
+    def lines(self) -> list[str]:
+        return self.history_lines() + self.notes
+
+    def one_line(self) -> str:
+        s, t = self.result.summary, self.result.totals
+        from lotsync.writers.terminal import money
+        extra = ""
+        if self.record is not None and self.record.previous_run_id is not None:
+            extra = f" ({len(self.record.new)} new, {len(self.record.resolved)} resolved)"
+            if self.record.inputs_unchanged:
+                extra += ", inputs unchanged"
+        return (f"lotsync {self.result.as_of.isoformat()}: {s.lots} lots, {s.visit_rows} visit rows; "
+                f"{s.errors} errors, {s.warnings} warnings, {s.infos} info{extra}; "
+                f"COGS {money(t.cogs)}, on hand {money(t.on_hand_value)}; report in {self.out_dir}")
+
+    def summary_json(self, status: int) -> dict:
+        rep = self.report
+        out = {"as_of": rep["as_of"], "exit_status": status, "summary": rep["summary"],
+               "totals": {k: str(v) for k, v in rep["totals"].items()}, "out": str(self.out_dir),
+               "written": [str(p) for p in self.written]}
+        if "history" in rep:
+            out["history"] = {**rep["history"], "new": list(self.record.new) if self.record else []}
+        return out
+
+
+class NightlyRun:
+    def __init__(self, settings: dict, infer_lots: bool, credentials: str | None,
+                 apply_lot_repairs: bool, verbose: bool) -> None:
+        self.settings = settings
+        self.infer_lots = infer_lots
+        self.apply_lot_repairs = apply_lot_repairs
+        self.verbose = verbose
+        self.reader = SourceReader(credentials)
+        self.history = None
+        self.log = None
+        self.started = dt.datetime.now().astimezone()
+        self._t0 = time.monotonic()
+        self.outcome: Outcome | None = None
+
+    @classmethod
+    def prepare(cls, config_path: str | None, overrides: dict, *, infer_lots: bool = True,
+                credentials: str | None = None, apply_lot_repairs: bool = False,
+                verbose: bool = False) -> "NightlyRun":
+        from lotsync.cli import CannotRun
+        cwd = Path.cwd()
+        cfg = load_config(config_path, cwd)
+        settings = effective_settings(cfg, overrides, cwd)
+        if not settings["sources"]:
+            raise CannotRun("no sources: name files on the command line, or add [[sources]] to "
+                            "lotsync.toml (lotsync config --init writes a starter)")
+        return cls(settings, infer_lots, credentials, apply_lot_repairs, verbose)
+
+    def execute(self, progress_factory: Callable[[], Any] | None = None) -> Outcome:
+        s = self.settings
+        opts = reconcile_options(s, infer_lots=self.infer_lots)
+        if s["history"] is not None:
+            from lotsync.runlog import log_start, setup_run_log
+            self.history = open_history(s["history"])
+            self.log = setup_run_log(Path(s["history"]).parent, self.verbose)
+            log_start(self.log, s["sources"], opts.as_of, s["config"])
+        lock = self.history.lock() if self.history else nullcontext()
+        try:
+            with lock:
+                rec = InputRecorder(read=self.reader)
+                with (progress_factory() if progress_factory else nullcontext()) as progress:
+                    result, loaded = run(s["sources"], opts, s["mapping"], read=rec.read, progress=progress)
+                from lotsync.writers.json_report import report_dict
+                report = report_dict(result)
+                out_dir = Path(s["out"])
+                outcome = Outcome(result, loaded, report, out_dir, None)
+                if self.history is not None:
+                    options = {k: (str(v) if not isinstance(v, (bool, int, type(None), list)) else v)
+                               for k, v in s.items() if k not in ("mapping", "origin", "sources")}
+                    with self.history.recording(result, report, rec.inputs, options=options,
+                                                started_at=self.started, practice=s["practice"]) as record:
+                        outcome.record = record
+                        outcome.report = apply_history(report, record)
+                        self._write(outcome)
+                    outcome.trend = self.history.trend(12)
+                else:
+                    self._write(outcome)
+        except BaseException as e:
+            if self.log is not None:
+                from lotsync.runlog import log_failure
+                log_failure(self.log, str(e).splitlines()[0] if str(e) else type(e).__name__)
+            raise
+        self.outcome = outcome
+        return outcome
+
+    def _write(self, o: Outcome) -> None:
+        s = self.settings
+        o.written, o.notes = write_outputs(o.result, o.loaded, o.report, o.out_dir, s["outputs"],
+                                           self.apply_lot_repairs)
+        import click
+        o.notes += publish_sheets(o.result, o.loaded, self.reader, bool(s["write_back"]),
+                                  self.apply_lot_repairs, self.verbose,
+                                  lambda line: click.echo(line, err=True))
+        if self.verbose and self.reader.requests_made():
+            o.notes.append(f"Google Sheets API requests this run: {self.reader.requests_made()}")
+
+    def finish(self, status: int) -> None:
+        if self.log is not None and self.outcome is not None:
+            from lotsync.runlog import close_run_log, log_finish
+            log_finish(self.log, self.outcome.result, self.outcome.record, self.outcome.written,
+                       status, time.monotonic() - self._t0)
+            close_run_log(self.log)
+        if self.history is not None:
+            self.history.close()
