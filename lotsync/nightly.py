@@ -29,7 +29,7 @@ class NoSources(Exception):
 
 def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
                   formats: list[str] | tuple[str, ...], apply_lot_repairs: bool = False,
-                  history: dict | None = None) -> tuple[list[Path], list[str]]:
+                  since=None) -> tuple[list[Path], list[str]]:
     """Write the chosen renderings of the one result; (paths written, lines for the summary)."""
     from lotsync.writers.findings_csv import write_findings_csv
     from lotsync.writers.json_report import write_report_json
@@ -42,11 +42,11 @@ def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
         written.append(write_findings_csv(result, out_dir))
     if "xlsx" in formats:
         from lotsync.writers.report_xlsx import write_report_xlsx
-        written.append(write_report_xlsx(result, out_dir))
+        written.append(write_report_xlsx(result, out_dir, since))
         notes.append(f"Report workbook: {written[-1]}")
     if "html" in formats:
         from lotsync.writers.report_html import write_report_html
-        written.append(write_report_html(result, out_dir))
+        written.append(write_report_html(result, out_dir, since))
         notes.append(f"HTML report: {written[-1]}")
     if "corrected" in formats:
         from lotsync.writers.corrected import write_corrected
@@ -191,8 +191,16 @@ class NightlyRun:
                                                 started_at=self.started, practice=s["practice"]) as record:
                         outcome.record = record
                         outcome.report = apply_history(report, record)
-                        self._write(outcome)
-                    outcome.trend = self.history.trend(12)
+                        # the trend up to the previous run, plus this one
+                        from lotsync.history import TrendPoint
+                        from lotsync.writers.since import build_since
+                        t = result.totals
+                        here = TrendPoint(record.run_id, self.started.isoformat(), result.as_of.isoformat(),
+                                          t.cogs, t.on_hand_value, t.expired_on_hand_value,
+                                          result.summary.errors)
+                        outcome.trend = [p for p in self.history.trend(11, practice=s["practice"])
+                                         if p.run_id != record.run_id] + [here]
+                        self._write(outcome, build_since(result, record, outcome.trend))
                 else:
                     self._write(outcome)
         except BaseException as e:
@@ -203,10 +211,10 @@ class NightlyRun:
         self.outcome = outcome
         return outcome
 
-    def _write(self, o: Outcome) -> None:
+    def _write(self, o: Outcome, since=None) -> None:
         s = self.settings
         o.written, o.notes = write_outputs(o.result, o.loaded, o.report, o.out_dir, s["outputs"],
-                                           self.apply_lot_repairs)
+                                           self.apply_lot_repairs, since)
         import click
         o.notes += publish_sheets(o.result, o.loaded, self.reader, bool(s["write_back"]),
                                   self.apply_lot_repairs, self.verbose,

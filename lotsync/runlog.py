@@ -61,6 +61,11 @@ def close_run_log(log: logging.Logger) -> None:
             h.close()
 
 
+def _cents(v) -> str:
+    """Money for a log line, to the cent (report.json keeps every digit)."""
+    return f"{v:.2f}"
+
+
 def _name(source: str) -> str:
     return source if source.startswith(("gsheet://", "https://")) else Path(source).name
 
@@ -82,7 +87,8 @@ def log_finish(log: logging.Logger, result, record=None, written: Iterable[Path]
     """One INFO line of counts and totals; DEBUG lines with the new and resolved ids by code."""
     s, t = result.summary, result.totals
     parts = [f"run end: lots={s.lots} visit_rows={s.visit_rows} errors={s.errors} warnings={s.warnings}"
-             f" infos={s.infos} cogs={t.cogs} on_hand={t.on_hand_value} expired_on_hand={t.expired_on_hand_value}"]
+             f" infos={s.infos} cogs={_cents(t.cogs)} on_hand={_cents(t.on_hand_value)}"
+             f" expired_on_hand={_cents(t.expired_on_hand_value)}"]
     if record is not None:
         parts.append(f"run_id={record.run_id} previous={record.previous_run_id} new={len(record.new)}"
                      f" resolved={len(record.resolved)} inputs_unchanged={record.inputs_unchanged}")

@@ -297,7 +297,34 @@ def _footer(r: Result) -> str:
             + "</section></footer>")
 
 
-def render_html(r: Result) -> str:
+def _since(since) -> str:
+    """Nightly runs lead with what changed since the last run, and the totals' trend."""
+    if since is None:
+        return ""
+    out = [f'<section class="card"><h2>Since the last run</h2><p>{_e(since.headline)}</p>']
+    for title, rows in (("New", since.new), ("Resolved", since.resolved)):
+        if rows:
+            out.append(f"<h3>{title} ({len(rows)})</h3><div class=\"scroll\"><table><thead><tr>"
+                       "<th>Code</th><th>Product</th><th>Lot</th><th>Where</th></tr></thead><tbody>")
+            for x in rows[:500]:
+                out.append(f"<tr><td><code>{_e(x.code)}</code></td><td>{_e(x.product or '')}</td>"
+                           f"<td>{_e(x.lot or '')}</td><td>{_e(x.where)}</td></tr>")
+            out.append("</tbody></table></div>")
+    if len(since.trend) > 1:
+        out.append("<h3>Trend</h3><div class=\"scroll\"><table><thead><tr><th>Run</th><th>As of</th>"
+                   "<th class=\"num\">COGS</th><th class=\"num\">On hand</th>"
+                   "<th class=\"num\">Expired on hand</th><th class=\"num\">Open errors</th></tr></thead><tbody>")
+        for t in since.trend:
+            out.append(f"<tr><td>{t.run_id}</td><td>{_e(t.as_of)}</td>"
+                       + "".join(f"<td class=\"num\">{_e(ch.money(v) if v is not None else '')}</td>"
+                                 for v in (t.cogs, t.on_hand_value, t.expired_on_hand_value))
+                       + f"<td class=\"num\">{t.open_errors}</td></tr>")
+        out.append("</tbody></table></div>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def render_html(r: Result, since=None) -> str:
     s = r.summary
     title = f"Inventory report as of {r.as_of.isoformat()}"
     parts = [
@@ -309,6 +336,7 @@ def render_html(r: Result) -> str:
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>",
         f"<header><h1>{_e(title)}</h1><p class=\"meta\">{s.lots:,} lots · {s.visit_rows:,} visit rows "
         f"({s.visits:,} visits) · made by lotsync {_e(__version__)} from the practice's own sheets</p></header>",
+        _since(since),
         _cards(r),
         _cogs_charts(r),
         _products_and_codes(r),
@@ -321,9 +349,10 @@ def render_html(r: Result) -> str:
     return "\n".join(parts)
 
 
-def write_report_html(result: Result, out_dir: Path) -> Path:
-    """Write `out_dir/report.html` (atomically: a temporary file renamed into place)."""
+def write_report_html(result: Result, out_dir: Path, since=None) -> Path:
+    """Write `out_dir/report.html` (atomically: a temporary file renamed into place).
+    `since` (a writers.since.SinceLastRun) puts what changed since the last run first."""
     path = Path(out_dir) / "report.html"
     with atomic_output(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(render_html(result))
+        fh.write(render_html(result, since))
     return path

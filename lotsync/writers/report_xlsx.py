@@ -889,8 +889,62 @@ def _cogs_lines(book: _Book, name: str, key_header: str, lines: Sequence[CogsLin
              fm.total_money)
 
 
-def write_report_xlsx(result: Result, out_dir: Path) -> Path:
-    """Write `out_dir/report.xlsx` (atomically: a temporary file renamed into place)."""
+def _since_last_run(book: _Book, since) -> None:
+    """Nightly runs: a first tab with what is new and resolved, and the totals' trend."""
+    fm, ws = book.fm, book.wb.add_worksheet("Since last run")
+    _print_setup(ws, repeat_header=False)
+    for i, w in enumerate((24, 30, 16, 40, 14, 14, 16, 12)):
+        ws.set_column(i, i, w)
+    ws.write_string(0, 0, "Since the last run", fm.title)
+    ws.write_string(1, 0, since.headline, fm.subtitle)
+    row = 3
+    for title, rows in (("New findings", since.new), ("Resolved findings", since.resolved)):
+        ws.write_string(row, 0, f"{title} ({len(rows)})", fm.section)
+        row += 1
+        if not rows:
+            ws.write_string(row, 0, "none", fm.note)
+            row += 2
+            continue
+        for i, h in enumerate(("Code", "Product", "Lot", "Where")):
+            ws.write_string(row, i, h, fm.header)
+        row += 1
+        for x in rows:
+            for i, v in enumerate((x.code, x.product or "", x.lot or "", x.where)):
+                ws.write_string(row, i, xl_text(v), fm.text)
+            row += 1
+        row += 1
+    if since.trend:
+        ws.write_string(row, 0, "Trend across runs", fm.section)
+        row += 1
+        heads = ("Run", "Started", "As of", "COGS", "On hand", "Expired on hand", "Open errors")
+        for i, h in enumerate(heads):
+            ws.write_string(row, i, h, fm.header)
+        first = row + 1
+        for t in since.trend:
+            row += 1
+            ws.write_number(row, 0, t.run_id, fm.int)
+            ws.write_string(row, 1, t.started_at[:16].replace("T", " "), fm.text)
+            ws.write_string(row, 2, t.as_of, fm.text)
+            for i, v in enumerate((t.cogs, t.on_hand_value, t.expired_on_hand_value), start=3):
+                if v is None:
+                    ws.write_blank(row, i, None, fm.money)
+                else:
+                    ws.write_number(row, i, float(v), fm.money)
+            ws.write_number(row, 6, t.open_errors, fm.int)
+        if len(since.trend) > 1:
+            chart = book.wb.add_chart({"type": "line"})
+            for col, name in ((3, "COGS"), (4, "On hand"), (5, "Expired on hand")):
+                chart.add_series({"name": name, "categories": ["Since last run", first, 0, row, 0],
+                                  "values": ["Since last run", first, col, row, col]})
+            chart.set_title({"name": "Totals by run"})
+            chart.set_x_axis({"name": "Run"})
+            chart.set_y_axis({"num_format": "$#,##0"})
+            ws.insert_chart(row + 2, 0, chart, {"x_scale": 1.4})
+
+
+def write_report_xlsx(result: Result, out_dir: Path, since=None) -> Path:
+    """Write `out_dir/report.xlsx` (atomically: a temporary file renamed into place).
+    `since` (a writers.since.SinceLastRun) adds a first tab of what changed since the last run."""
     out_dir = Path(out_dir)
     path = out_dir / "report.xlsx"
     with atomic_path(path) as final:
@@ -899,6 +953,8 @@ def write_report_xlsx(result: Result, out_dir: Path) -> Path:
         raw = Path(raw_name)
         book = _Book(raw, result, out_dir)
         try:
+            if since is not None:
+                _since_last_run(book, since)
             _summary(book)
             _findings(book)
             _lots(book)
