@@ -327,7 +327,6 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: turns every failure to run into exit 2 and one line on stderr."""
     from lotsync.config import ConfigError
     from lotsync.history import HistoryError
-    from lotsync.mask import MaskKeyError
     from lotsync.pipeline import NoInventoryError
     from lotsync.readers import ReadError
     from lotsync.tables.mapping import MappingError
@@ -344,7 +343,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"lotsync: {e.format_message()}", err=True)
         sys.exit(2)
     except (ReadError, NoInventoryError, MappingError, CannotRun, FileExistsError, ConfigError,
-            HistoryError, MaskKeyError) as e:
+            HistoryError) as e:
         click.echo(f"lotsync: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
