@@ -1,0 +1,501 @@
+"""Period figures: by month, with quarter and year roll-ups, a per-provider view, and the
+supply left at the current rate of use. Pure: a `Result` reconciled with
+`Options(keep_movements=True)` in, frozen figures out.
+
+The ledger is always built from the first row (so opening balances are right); `date_from`
+and `date_to` only choose which days are reported. A month cut by the range covers only
+its days inside it (`start`, `end` say which).
+
+Per period:
+- `cogs`: exact cost of the visit rows dated in it (the used movements' values: the same
+  numbers as `cogs.by_month`); `revenue` from the visits dated in it (a visit is dated by
+  its first row, as in `cogs.by_visit`), None when no visit in it has a price;
+  `margin` = revenue - cogs.
+- `units_used` per product: units taken from lots (recorded or inferred). Quantity no lot
+  could cover takes from no lot and is not here (it is in `cogs.estimated`).
+- values at each lot's own cost (lots without a cost left out, as in `totals`):
+  `received_value` (receipts, plus transfers in at the receiving lot's cost, minus
+  transfers out), `waste_value`, `expired_value`, `returned_value`, `adjusted_value`,
+  `count_variance_value` (signed), `shrinkage_value` (the counts that found less than the
+  ledger expected, as a positive loss); `waste_share` and `expired_share` of received value
+  (None when nothing was received); `opening_value` and `closing_value` on hand, with
+  closing = opening + received - cogs - waste - expired - returned + adjusted + count variance.
+  A receipt without a date is before every period: it is in the first opening value.
+- visit rows: `visit_rows`; `lot_gaps` (rows with MISSING_LOT, UNKNOWN_LOT or
+  LOT_PRODUCT_MISMATCH); `traceability` = share of rows with a recorded, matched lot (no
+  such gap); `fefo_violations`; `fefo_compliance` = share of rows with a recorded, matched
+  lot and no FEFO_VIOLATION. A row with an unknown lot does not count as "recorded": FEFO
+  cannot judge a lot it cannot find.
+Shares are rounded to 4 decimal places; money and quantities are exact.
+
+Supply (as of `as_of`, a projection, labelled `projection: true`): per product, the usable
+stock (on hand, not expired), the daily rate of use over the last 90 days up to as_of,
+the days of supply left at that rate, and the stock that will expire before it is used if
+use goes on at that rate at each location, lots used first-expiry-first (`value_at_risk`).
+With no use in the last 90 days every lot with an expiration is at risk.
+
+Per provider (over the reported range): units per product, visit rows, lot gaps and FEFO
+violations, and each provider's share of all the gaps and of all the violations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+
+from lotsync.reconcile.lots import DIVISION, LEDGER_CONTEXT, ZERO
+from lotsync.reconcile.result import Result
+from lotsync.tables.values import clean_text
+
+GAP_CODES = frozenset({"MISSING_LOT", "UNKNOWN_LOT", "LOT_PRODUCT_MISMATCH"})
+#: Findings that only a visit row that is in the ledger gets (rows kept out by
+#: INVALID_VALUE / MISSING_REQUIRED get only those two).
+ROW_CODES = GAP_CODES | {"UNKNOWN_UNIT", "EXPIRED_USE", "FEFO_VIOLATION", "DUPLICATE_ENTRY",
+                         "PRODUCT_ALIAS", "UNLOGGED_TRANSFER", "USE_BEFORE_RECEIPT"}
+SUPPLY_WINDOW_DAYS = 90
+SHARE = Decimal("0.0001")
+NO_PROVIDER = "(not recorded)"
+
+_SIGN = {"received": 1, "transfer_in": 1, "transfer_out": -1, "used": -1, "wasted": -1,
+         "expired": -1, "returned": -1, "adjusted": 1, "count": 1}
+
+
+@dataclass(frozen=True)
+class ProductQty:
+    product: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    kind: str  # month | quarter | year
+    period: str  # 2026-03 | 2026-Q1 | 2026
+    start: dt.date
+    end: dt.date
+    cogs: Decimal
+    revenue: Decimal | None
+    margin: Decimal | None
+    units_used: tuple[ProductQty, ...]
+    received_value: Decimal
+    waste_value: Decimal
+    expired_value: Decimal
+    returned_value: Decimal
+    adjusted_value: Decimal
+    count_variance_value: Decimal
+    shrinkage_value: Decimal
+    waste_share: Decimal | None
+    expired_share: Decimal | None
+    opening_value: Decimal
+    closing_value: Decimal
+    visit_rows: int
+    lot_gaps: int
+    fefo_violations: int
+    traceability: Decimal | None
+    fefo_compliance: Decimal | None
+
+
+@dataclass(frozen=True)
+class SupplyLine:
+    product: str
+    unit: str | None
+    on_hand: Decimal  # usable: on hand and not expired at as_of
+    used_in_window: Decimal
+    daily_use: Decimal
+    days_of_supply: Decimal | None  # None: no use in the window
+    quantity_at_risk: Decimal
+    value_at_risk: Decimal
+    projection: bool = True
+
+
+@dataclass(frozen=True)
+class ProviderFigures:
+    provider: str
+    visit_rows: int
+    units: tuple[ProductQty, ...]
+    lot_gaps: int
+    lot_gap_share: Decimal | None  # of all rows with a gap in the range
+    lot_gap_rate: Decimal | None  # of this provider's own rows
+    fefo_violations: int
+    fefo_share: Decimal | None
+
+
+@dataclass(frozen=True)
+class Periods:
+    date_from: dt.date | None
+    date_to: dt.date | None
+    as_of: dt.date
+    months: tuple[PeriodFigures, ...]
+    quarters: tuple[PeriodFigures, ...]
+    years: tuple[PeriodFigures, ...]
+    supply: tuple[SupplyLine, ...]
+    providers: tuple[ProviderFigures, ...]
+    supply_window_days: int = SUPPLY_WINDOW_DAYS
+
+
+# --- visit rows ---------------------------------------------------------------------------
+
+
+class _Row:
+    __slots__ = ("date", "provider", "product", "gap", "fefo", "has_provider")
+
+    def __init__(self) -> None:
+        self.date = None
+        self.provider = None
+        self.product = None
+        self.gap = False
+        self.fefo = False
+        self.has_provider = False
+
+
+def visit_rows(result: Result) -> dict[tuple, _Row]:
+    """Every visit row in the ledger, keyed (file, sheet, row): those that took from a lot
+    (their used movements) and those that did not but got a row finding."""
+    rows: dict[tuple, _Row] = {}
+    tables: dict[tuple, object] = {}
+    for m in result.movements:
+        if m.kind != "used" or m.ref is None:
+            continue
+        t = m.ref.table
+        k = (t.file, t.sheet, m.ref.row)
+        r = rows.get(k)
+        if r is None:
+            r = rows[k] = _Row()
+            r.date, r.product, r.provider, r.has_provider = m.date, m.product, m.provider, True
+            tables.setdefault((t.file, t.sheet), t)
+    visit_tables = {(i.file, i.sheet) for i in result.inputs if i.kind == "visits"}
+    for f in result.findings:
+        if f.code not in ROW_CODES:
+            continue
+        s = f.source
+        if (s.file, s.sheet) not in visit_tables or s.row is None:
+            continue
+        k = (s.file, s.sheet, s.row)
+        r = rows.get(k)
+        if r is None:
+            r = rows[k] = _Row()
+            r.date, r.product = f.date, f.product
+        if f.code in GAP_CODES:
+            r.gap = True
+        elif f.code == "FEFO_VIOLATION":
+            r.fefo = True
+    for k, r in rows.items():  # rows that took nothing: the provider from the sheet's cells
+        if r.has_provider:
+            continue
+        t = tables.get(k[:2])
+        col = t.columns.get("provider") if t is not None else None
+        if col is not None and t.cells and k[2] - 1 < len(t.cells):
+            row = t.cells[k[2] - 1]
+            r.provider = clean_text(row[col.index]) if col.index < len(row) else None
+        r.has_provider = True
+    return rows
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+def _month_end(y: int, m: int) -> dt.date:
+    return (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
+
+
+def _share(n, d) -> Decimal | None:
+    if not d:
+        return None
+    return DIVISION.divide(Decimal(n), Decimal(d)).quantize(SHARE, rounding=ROUND_HALF_EVEN)
+
+
+class _Acc:
+    def __init__(self) -> None:
+        self.cogs = ZERO
+        self.revenue = ZERO
+        self.has_revenue = False
+        self.units: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        self.v: dict[str, Decimal] = defaultdict(lambda: ZERO)  # values by movement kind
+        self.shrink = ZERO
+        self.net = ZERO
+        self.rows = self.gaps = self.fefo = 0
+
+    def add(self, o: "_Acc") -> None:
+        self.cogs += o.cogs
+        self.revenue += o.revenue
+        self.has_revenue |= o.has_revenue
+        for k, q in o.units.items():
+            self.units[k] += q
+        for k, q in o.v.items():
+            self.v[k] += q
+        self.shrink += o.shrink
+        self.net += o.net
+        self.rows += o.rows
+        self.gaps += o.gaps
+        self.fefo += o.fefo
+
+
+def compute_periods(result: Result, date_from: dt.date | None = None,
+                    date_to: dt.date | None = None) -> Periods:
+    """Monthly figures (and quarter/year roll-ups) for the days from `date_from` to
+    `date_to` (default: the first dated event to as_of), the per-provider view over the
+    same days, and the supply projection at as_of."""
+    if not result.movements and result.lots:
+        raise ValueError("period figures need the ledger's movements: reconcile with "
+                         "Options(keep_movements=True)")
+    with localcontext(LEDGER_CONTEXT):
+        return _compute(result, date_from, date_to)
+
+
+def _compute(result: Result, date_from, date_to) -> Periods:
+    as_of = result.as_of
+    rows = visit_rows(result)
+    dated = [m.date for m in result.movements if m.date is not None]
+    dated += [r.date for r in rows.values() if r.date is not None]
+    end = min(date_to, as_of) if date_to else as_of
+    start = date_from or (min(dated) if dated else as_of)
+    months: list[tuple[int, int]] = []
+    if start <= end:
+        y, m = start.year, start.month
+        while (y, m) <= (end.year, end.month):
+            months.append((y, m))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    index = {ym: i for i, ym in enumerate(months)}
+    accs = [_Acc() for _ in months]
+    opening = ZERO
+
+    def bucket(d: dt.date | None) -> _Acc | None:
+        if d is None or d < start or d > end:
+            return None
+        return accs[index[(d.year, d.month)]]
+
+    for mv in result.movements:
+        val = mv.value
+        signed = (val * _SIGN[mv.kind]) if val is not None else ZERO
+        if mv.date is None or mv.date < start:
+            opening += signed
+            continue
+        a = bucket(mv.date)
+        if a is None:
+            continue
+        a.net += signed
+        if mv.kind == "used":
+            a.units[mv.product] += mv.quantity
+            if val is not None:
+                a.cogs += val
+        elif val is not None:
+            a.v[mv.kind] += val
+            if mv.kind == "count" and val < 0:
+                a.shrink -= val
+    for v in result.cogs.by_visit:
+        a = bucket(v.date)
+        if a is not None and v.revenue is not None:
+            a.revenue += v.revenue
+            a.has_revenue = True
+    prov: dict[str, list] = defaultdict(lambda: [0, 0, 0, defaultdict(lambda: ZERO)])
+    for r in rows.values():
+        a = bucket(r.date)
+        if a is None:
+            continue
+        a.rows += 1
+        p = prov[r.provider or NO_PROVIDER]
+        p[0] += 1
+        if r.gap:
+            a.gaps += 1
+            p[1] += 1
+        elif r.fefo:
+            a.fefo += 1
+            p[2] += 1
+    for mv in result.movements:
+        if mv.kind == "used" and bucket(mv.date) is not None:
+            prov[mv.provider or NO_PROVIDER][3][mv.product] += mv.quantity
+
+    month_figs = []
+    for (y, m), a in zip(months, accs):
+        s = max(start, dt.date(y, m, 1))
+        e = min(end, _month_end(y, m))
+        month_figs.append(_make("month", f"{y:04d}-{m:02d}", s, e, a, opening))
+        opening += a.net
+    quarters = _roll(month_figs, accs, lambda f: f"{f.start.year:04d}-Q{(f.start.month - 1) // 3 + 1}", "quarter")
+    years = _roll(month_figs, accs, lambda f: f"{f.start.year:04d}", "year")
+
+    total_gaps = sum(p[1] for p in prov.values())
+    total_fefo = sum(p[2] for p in prov.values())
+    providers = tuple(
+        ProviderFigures(provider=name, visit_rows=p[0],
+                        units=tuple(ProductQty(k, q) for k, q in sorted(p[3].items(), key=lambda kv: kv[0].casefold())),
+                        lot_gaps=p[1], lot_gap_share=_share(p[1], total_gaps),
+                        lot_gap_rate=_share(p[1], p[0]), fefo_violations=p[2],
+                        fefo_share=_share(p[2], total_fefo))
+        for name, p in sorted(prov.items(), key=lambda kv: (kv[0] == NO_PROVIDER, kv[0].casefold())))
+    return Periods(date_from=start if months else date_from, date_to=end if months else date_to,
+                   as_of=as_of, months=tuple(month_figs), quarters=quarters, years=years,
+                   supply=_supply(result), providers=providers)
+
+
+def _make(kind: str, label: str, s: dt.date, e: dt.date, a: _Acc, opening: Decimal) -> PeriodFigures:
+    v = a.v
+    received = v["received"] + v["transfer_in"] - v["transfer_out"]
+    rev = a.revenue if a.has_revenue else None
+    return PeriodFigures(
+        kind=kind, period=label, start=s, end=e, cogs=a.cogs, revenue=rev,
+        margin=(rev - a.cogs) if rev is not None else None,
+        units_used=tuple(ProductQty(p, q) for p, q in sorted(a.units.items(), key=lambda kv: kv[0].casefold())),
+        received_value=received, waste_value=v["wasted"], expired_value=v["expired"],
+        returned_value=v["returned"], adjusted_value=v["adjusted"],
+        count_variance_value=v["count"], shrinkage_value=a.shrink,
+        waste_share=_share(v["wasted"], received) if received > 0 else None,
+        expired_share=_share(v["expired"], received) if received > 0 else None,
+        opening_value=opening, closing_value=opening + a.net, visit_rows=a.rows,
+        lot_gaps=a.gaps, fefo_violations=a.fefo,
+        traceability=_share(a.rows - a.gaps, a.rows),
+        fefo_compliance=_share(a.rows - a.gaps - a.fefo, a.rows))
+
+
+def _roll(month_figs: list[PeriodFigures], accs: list[_Acc], label, kind: str) -> tuple[PeriodFigures, ...]:
+    groups: dict[str, list[int]] = {}
+    for i, f in enumerate(month_figs):
+        groups.setdefault(label(f), []).append(i)
+    out = []
+    for name, idx in groups.items():
+        a = _Acc()
+        for i in idx:
+            a.add(accs[i])
+        first, last = month_figs[idx[0]], month_figs[idx[-1]]
+        out.append(_make(kind, name, first.start, last.end, a, first.opening_value))
+    return tuple(out)
+
+
+# --- supply ---------------------------------------------------------------------------------
+
+
+def _supply(result: Result) -> tuple[SupplyLine, ...]:
+    """Days of supply and value at risk of expiring before use, at the last 90 days' rate."""
+    as_of = result.as_of
+    window_start = as_of - dt.timedelta(days=SUPPLY_WINDOW_DAYS - 1)
+    days = Decimal(SUPPLY_WINDOW_DAYS)
+    used_loc: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for mv in result.movements:
+        if mv.kind == "used" and mv.date is not None and window_start <= mv.date <= as_of:
+            used_loc[(mv.product, mv.location)] += mv.quantity
+    tol = result.options.tolerance
+    usable: dict[tuple[str, str], list] = defaultdict(list)
+    products: dict[str, str | None] = {}
+    for l in result.lots:
+        products.setdefault(l.product, l.unit)
+        if l.derived_remaining > tol and (l.expiration is None or l.expiration >= as_of):
+            usable[(l.product, l.location)].append(l)
+    per_product: dict[str, list] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])  # on hand, used, risk q, risk $
+    for (product, loc), lots in usable.items():
+        acc = per_product[product]
+        acc[0] += sum((l.derived_remaining for l in lots), ZERO)
+        rate = DIVISION.divide(used_loc.get((product, loc), ZERO), days)
+        t = ZERO  # days of use already spoken for by earlier-expiring lots
+        for l in sorted((l for l in lots if l.expiration is not None),
+                        key=lambda l: (l.expiration, l.received_date or dt.date.min, l.lot_key)):
+            q = l.derived_remaining
+            left = Decimal((l.expiration - as_of).days)  # days as_of+1 .. expiration
+            if rate > 0:
+                can = min(q, max(ZERO, rate * (left - t)))
+                t += DIVISION.divide(can, rate)
+            else:
+                can = ZERO
+            risk = q - can
+            if risk > 0:
+                acc[2] += risk
+                if l.unit_cost is not None:
+                    acc[3] += risk * l.unit_cost
+    for (product, _), q in used_loc.items():
+        per_product[product][1] += q
+    out = []
+    for product in sorted(set(per_product), key=str.casefold):
+        on_hand, used, rq, rv = per_product[product]
+        daily = DIVISION.divide(used, days)
+        out.append(SupplyLine(
+            product=product, unit=products.get(product), on_hand=on_hand, used_in_window=used,
+            daily_use=daily.quantize(SHARE),
+            days_of_supply=DIVISION.divide(on_hand, daily).quantize(Decimal("0.1")) if daily > 0 else None,
+            quantity_at_risk=rq.quantize(SHARE), value_at_risk=rv.quantize(Decimal("0.01"))))
+    return tuple(out)
+
+
+# --- JSON and tables --------------------------------------------------------------------------
+
+
+def _period_json(f: PeriodFigures) -> dict:
+    return {
+        "kind": f.kind, "period": f.period, "start": f.start.isoformat(), "end": f.end.isoformat(),
+        "cogs": f.cogs, "revenue": f.revenue, "margin": f.margin,
+        "units_used": [{"product": u.product, "quantity": u.quantity} for u in f.units_used],
+        "received_value": f.received_value, "waste_value": f.waste_value,
+        "expired_value": f.expired_value, "waste_share": f.waste_share,
+        "expired_share": f.expired_share, "returned_value": f.returned_value,
+        "adjusted_value": f.adjusted_value, "count_variance_value": f.count_variance_value,
+        "shrinkage_value": f.shrinkage_value, "opening_value": f.opening_value,
+        "closing_value": f.closing_value, "visit_rows": f.visit_rows, "lot_gaps": f.lot_gaps,
+        "fefo_violations": f.fefo_violations, "traceability": f.traceability,
+        "fefo_compliance": f.fefo_compliance,
+    }
+
+
+def periods_json(p: Periods) -> list[dict]:
+    """report.json `periods`: every month, then every quarter, then every year (`kind` says which)."""
+    return [_period_json(f) for f in (*p.months, *p.quarters, *p.years)]
+
+
+def supply_json(p: Periods) -> dict:
+    """report.json `supply`: a projection at as_of, labelled as one."""
+    return {"as_of": p.as_of.isoformat(), "window_days": p.supply_window_days, "projection": True,
+            "products": [{"product": s.product, "unit": s.unit, "on_hand": s.on_hand,
+                          "used_in_window": s.used_in_window, "daily_use": s.daily_use,
+                          "days_of_supply": s.days_of_supply, "quantity_at_risk": s.quantity_at_risk,
+                          "value_at_risk": s.value_at_risk, "projection": True} for s in p.supply]}
+
+
+def providers_json(p: Periods) -> list[dict]:
+    """report.json `providers`: the per-provider view over the reported days."""
+    return [{"provider": v.provider, "visit_rows": v.visit_rows,
+             "units": [{"product": u.product, "quantity": u.quantity} for u in v.units],
+             "lot_gaps": v.lot_gaps, "lot_gap_share": v.lot_gap_share, "lot_gap_rate": v.lot_gap_rate,
+             "fefo_violations": v.fefo_violations, "fefo_share": v.fefo_share} for v in p.providers]
+
+
+def periods_report(p: Periods) -> dict:
+    """The three report.json keys at once: `report_dict(r).update(periods_report(p))`."""
+    return {"period_range": {"from": p.date_from.isoformat() if p.date_from else None,
+                             "to": p.date_to.isoformat() if p.date_to else None},
+            "periods": periods_json(p), "supply": supply_json(p), "providers": providers_json(p)}
+
+
+PERIOD_HEADERS = ["Period", "From", "To", "COGS", "Revenue", "Margin", "Received value",
+                  "Waste value", "Waste share", "Expired value", "Expired share", "Shrinkage value",
+                  "Opening value", "Closing value", "Visit rows", "Lot gaps", "Traceability",
+                  "FEFO violations", "FEFO compliance"]
+
+
+def period_table(p: Periods, kinds=("month", "quarter", "year")) -> tuple[list[str], list[list]]:
+    """(headers, rows) for an xlsx/HTML table: shares are fractions (format as %)."""
+    rows = [[f.period, f.start, f.end, f.cogs, f.revenue, f.margin, f.received_value, f.waste_value,
+             f.waste_share, f.expired_value, f.expired_share, f.shrinkage_value, f.opening_value,
+             f.closing_value, f.visit_rows, f.lot_gaps, f.traceability, f.fefo_violations,
+             f.fefo_compliance]
+            for f in (*p.months, *p.quarters, *p.years) if f.kind in kinds]
+    return PERIOD_HEADERS, rows
+
+
+def provider_table(p: Periods) -> tuple[list[str], list[list]]:
+    """(headers, rows): one row per provider and product (units), with the provider's gaps."""
+    headers = ["Provider", "Product", "Units", "Visit rows", "Lot gaps", "Share of all lot gaps",
+               "Lot gap rate", "FEFO violations", "Share of all FEFO violations"]
+    rows = []
+    for v in p.providers:
+        units = v.units or (ProductQty("", ZERO),)
+        for i, u in enumerate(units):
+            head = [v.visit_rows, v.lot_gaps, v.lot_gap_share, v.lot_gap_rate, v.fefo_violations,
+                    v.fefo_share] if i == 0 else [None] * 6
+            rows.append([v.provider, u.product or None, u.quantity if u.product else None] + head)
+    return headers, rows
+
+
+def supply_table(p: Periods) -> tuple[list[str], list[list]]:
+    headers = ["Product", "Unit", "Usable on hand", f"Used, last {p.supply_window_days} days",
+               "Daily use", "Days of supply (projection)", "Quantity at risk (projection)",
+               "Value at risk of expiring before use (projection)"]
+    return headers, [[s.product, s.unit, s.on_hand, s.used_in_window, s.daily_use, s.days_of_supply,
+                      s.quantity_at_risk, s.value_at_risk] for s in p.supply]
