@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from lotsync.model import Column, Kind
 from lotsync.readers.raw import RawSheet
-from lotsync.tables.headers import (AMBIGUOUS_UNITS, KIND_FIELDS, QUANTITY_FIELDS, field_for,
-                                    name_hint, normalize_header)
+from lotsync.tables.headers import (AMBIGUOUS_UNITS, KIND_FIELDS, QUANTITY_FIELDS, alias_rank,
+                                    field_for, name_hint, normalize_header)
 from lotsync.tables.mapping import Mapping
 from lotsync.tables.values import clean_text, parse_number
 
@@ -67,6 +67,7 @@ def _map_row(rows: list[list[object]], idx: int, kind: Kind, extra: dict[str, st
     required, optional = KIND_FIELDS[kind]
     allowed = set(required) | set(optional)
     cols: dict[str, Column] = {}
+    ranks: dict[str, int] = {}
     unused: list[str] = []
     for j, cell in enumerate(rows[idx]):
         header = clean_text(cell)
@@ -74,17 +75,26 @@ def _map_row(rows: list[list[object]], idx: int, kind: Kind, extra: dict[str, st
             continue
         key = normalize_header(header)
         if key in extra:
-            f = extra[key]
+            f, rank = extra[key], -1  # the mapping file always wins
         elif key in AMBIGUOUS_UNITS and kind is not Kind.PRODUCTS:
             f = "quantity" if _units_is_quantity(rows, idx, j) else "unit"
+            rank = alias_rank(header, kind)
         else:
-            f = field_for(header, kind)
-        if kind is Kind.COUNTS and count_hint and f in QUANTITY_FIELDS and "counted" not in cols:
-            f = "counted"
-        if f == "ignore" or f is None or f not in allowed or f in cols:
+            f, rank = field_for(header, kind), alias_rank(header, kind)
+        if kind is Kind.COUNTS and count_hint and f in QUANTITY_FIELDS:
+            # a column named as a count beats one that only the tab's name makes one
+            f, rank = "counted", (rank if rank < 0 else 1000)
+        if f == "ignore" or f is None or f not in allowed:
             unused.append(header)
             continue
+        if f in cols:
+            # two columns name one field: the plainer header wins, then the earlier column
+            if rank >= ranks[f]:
+                unused.append(header)
+                continue
+            unused.append(cols[f].header)
         cols[f] = Column(header=header, index=j)
+        ranks[f] = rank
     return cols, unused
 
 

@@ -77,6 +77,25 @@ def field_for(header: object, kind: Kind, extra: dict[str, str] | None = None) -
     return common.get(key)
 
 
+@lru_cache(maxsize=1)
+def _field_names() -> tuple[frozenset[str], dict[Kind, frozenset[str]]]:
+    """Each field's own name (the first spelling of its alias list), normalised."""
+    raw = tomllib.loads(resources.files("lotsync.tables").joinpath("aliases.toml").read_text("utf-8"))
+    common = frozenset(normalize_header(sp[0]) for sp in raw["fields"].values() if sp)
+    per_kind = {Kind(k): frozenset(normalize_header(sp[0]) for sp in fields.values() if sp)
+                for k, fields in raw.get("kinds", {}).items()}
+    return common, per_kind
+
+
+def alias_rank(header: object, kind: Kind) -> int:
+    """0 when a header is its field's own name ("Product"), 1 for any other alias
+    ("Treatment"). When two columns of a table name one field, the field's own name is
+    read, else the earlier column (a visit log with both "Treatment" and "Product")."""
+    key = normalize_header(header)
+    common, per_kind = _field_names()
+    return 0 if key in common or key in per_kind.get(kind, ()) else 1
+
+
 #: Header spellings that may name a quantity or a unit of measure: decided by the values.
 AMBIGUOUS_UNITS = frozenset({normalize_header("Units"), normalize_header("Unit(s)")})
 

@@ -236,13 +236,17 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
                     "MISSING_REQUIRED", f"The table has no {FIELD_LABEL.get(f, f)} column.",
                     ref.source(None), identity=ref.fingerprint))
         if row_errors:
+            # kept out: only INVALID_VALUE / MISSING_REQUIRED, but every unreadable cell
+            # (an optional one too) still gets its own finding (SPEC §1, §3)
             findings.extend(row_errors)
+            findings.extend(soft)
             read += 1
             continue
         try:
             typed, extra = _build_row(kind, ref, vals, has_unit_col)
         except _RowError as e:
             findings.append(make_finding(e.code, e.message, ref.source(e.field), identity=ref.fingerprint))
+            findings.extend(soft)
             read += 1
             continue
         findings.extend(soft)

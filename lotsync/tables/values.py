@@ -282,8 +282,12 @@ def parse_date(cell: object, *, day_first: bool = False, ambiguous: bool = False
     m = _NUMERIC_RE.match(s)
     if m:
         a, b, y = int(m.group(1)), int(m.group(2)), _year(m.group(3))
-        if ambiguous and a <= 12 and b <= 12 and a != b:
-            raise ValueError("day and month order cannot be told in this column")
+        if ambiguous:
+            # the column has both orders: a cell that can be read only one way is read that
+            # way; one that could be read either way is not guessed (SPEC §1)
+            if a <= 12 and b <= 12 and a != b:
+                raise ValueError("day and month order cannot be told in this column")
+            day_first = a > 12
         day, month = (a, b) if day_first else (b, a)
         return _check_range(dt.date(y, month, day))
     m = _DMY_NAME_RE.match(s)
