@@ -126,12 +126,16 @@ class _StderrProgress:
 @click.option("--history", "history_path", type=click.Path(dir_okay=False),
               help="Run history database (default with a config: .lotsync/history.sqlite beside it).")
 @click.option("--no-history", is_flag=True, help="Do not record this run.")
+@click.option("--from", "date_from", metavar="DATE", help="Report periods from this date (the ledger still starts at the beginning).")
+@click.option("--to", "date_to", metavar="DATE", help="Report periods up to this date (default as_of; also the default as_of).")
+@click.option("--mask-patients", is_flag=True,
+              help="Replace every patient identifier in every output by a keyed pseudonym (key: LOTSYNC_MASK_KEY).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
 @click.option("--verbose", "-v", is_flag=True, help="Full summary and detail, even when not on a terminal.")
 @click.option("--quiet", "-q", is_flag=True, help="One summary line, even on a terminal.")
 def reconcile(sources, config_path, as_of, mapping, day_first, out_dir, tolerance, expiring_days,
               fail_on, no_infer, formats, apply_lot_repairs, credentials, write_back, history_path,
-              no_history, as_json, verbose, quiet) -> None:
+              no_history, date_from, date_to, mask_patients, as_json, verbose, quiet) -> None:
     """Re-derive every lot's ledger from SOURCES and report what does not add up.
 
     SOURCES are files (.xlsx .xlsm .xls .xlsb .ods .csv), folders, globs, or Google
@@ -152,7 +156,9 @@ def reconcile(sources, config_path, as_of, mapping, day_first, out_dir, toleranc
                  "history": False if no_history else history_path, "mapping": mapping}
     run = NightlyRun.prepare(config_path, overrides, infer_lots=not no_infer,
                              credentials=credentials, apply_lot_repairs=apply_lot_repairs,
-                             verbose=verbose)
+                             verbose=verbose, mask_patients=mask_patients,
+                             date_from=_parse_as_of(date_from) if date_from else None,
+                             date_to=_parse_as_of(date_to) if date_to else None)
     outcome = run.execute(progress_factory=_StderrProgress)
     status = exit_code(outcome.result, run.settings["fail_on"])
     run.finish(status)
@@ -323,10 +329,16 @@ def history(config_path, history_path, run_id, as_json) -> None:
         h.close()
 
 
+from lotsync.cli_audit import trace  # noqa: E402  (the recall command lives with the audit code)
+
+cli.add_command(trace)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: turns every failure to run into exit 2 and one line on stderr."""
     from lotsync.config import ConfigError
     from lotsync.history import HistoryError
+    from lotsync.mask import MaskKeyError
     from lotsync.pipeline import NoInventoryError
     from lotsync.readers import ReadError
     from lotsync.tables.mapping import MappingError
@@ -343,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"lotsync: {e.format_message()}", err=True)
         sys.exit(2)
     except (ReadError, NoInventoryError, MappingError, CannotRun, FileExistsError, ConfigError,
-            HistoryError) as e:
+            HistoryError, MaskKeyError) as e:
         click.echo(f"lotsync: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -13,7 +13,6 @@ which replaces each with its keyed pseudonym (LOTSYNC_MASK_KEY) everywhere: term
 
 from __future__ import annotations
 
-import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -235,7 +234,7 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
         click.echo(dumps(to_json(t)))
     else:
         # piped or redirected: one row a line rather than folded at 80 columns
-        wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+        wide = not sys.stdout.isatty()
         console = Console(highlight=False, width=200 if wide else None)
         (_print_patient if patient is not None else _print_lot)(t, console)
         if out_file and (t.found or getattr(t, "also_recorded", ())):

@@ -29,7 +29,7 @@ class NoSources(Exception):
 
 def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
                   formats: list[str] | tuple[str, ...], apply_lot_repairs: bool = False,
-                  since=None) -> tuple[list[Path], list[str]]:
+                  since=None, periods=None) -> tuple[list[Path], list[str]]:
     """Write the chosen renderings of the one result; (paths written, lines for the summary)."""
     from lotsync.writers.findings_csv import write_findings_csv
     from lotsync.writers.json_report import write_report_json
@@ -42,11 +42,11 @@ def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
         written.append(write_findings_csv(result, out_dir))
     if "xlsx" in formats:
         from lotsync.writers.report_xlsx import write_report_xlsx
-        written.append(write_report_xlsx(result, out_dir, since))
+        written.append(write_report_xlsx(result, out_dir, since, periods))
         notes.append(f"Report workbook: {written[-1]}")
     if "html" in formats:
         from lotsync.writers.report_html import write_report_html
-        written.append(write_report_html(result, out_dir, since))
+        written.append(write_report_html(result, out_dir, since, periods))
         notes.append(f"HTML report: {written[-1]}")
     if "corrected" in formats:
         from lotsync.writers.corrected import write_corrected
@@ -95,6 +95,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     trend: list = field(default_factory=list)
+    periods: object = None
 
     def history_lines(self) -> list[str]:
         r = self.record
@@ -141,8 +142,11 @@ class Outcome:
 
 class NightlyRun:
     def __init__(self, settings: dict, infer_lots: bool, credentials: str | None,
-                 apply_lot_repairs: bool, verbose: bool) -> None:
+                 apply_lot_repairs: bool, verbose: bool, mask_key: bytes | None = None,
+                 date_from: dt.date | None = None, date_to: dt.date | None = None) -> None:
         self.settings = settings
+        self.mask_key = mask_key
+        self.date_from, self.date_to = date_from, date_to
         self.infer_lots = infer_lots
         self.apply_lot_repairs = apply_lot_repairs
         self.verbose = verbose
@@ -156,7 +160,8 @@ class NightlyRun:
     @classmethod
     def prepare(cls, config_path: str | None, overrides: dict, *, infer_lots: bool = True,
                 credentials: str | None = None, apply_lot_repairs: bool = False,
-                verbose: bool = False) -> "NightlyRun":
+                verbose: bool = False, mask_patients: bool = False,
+                date_from: dt.date | None = None, date_to: dt.date | None = None) -> "NightlyRun":
         from lotsync.cli import CannotRun
         cwd = Path.cwd()
         cfg = load_config(config_path, cwd)
@@ -164,11 +169,20 @@ class NightlyRun:
         if not settings["sources"]:
             raise CannotRun("no sources: name files on the command line, or add [[sources]] to "
                             "lotsync.toml (lotsync config --init writes a starter)")
-        return cls(settings, infer_lots, credentials, apply_lot_repairs, verbose)
+        mask_key = None
+        if mask_patients:
+            from lotsync.mask import mask_key_from_env
+            mask_key = mask_key_from_env(None)
+        if date_from and date_to and date_from > date_to:
+            raise CannotRun(f"--from {date_from} is after --to {date_to}")
+        if date_to and overrides.get("as_of") is None and (cfg is None or "as_of" not in cfg.file.model_fields_set):
+            settings["as_of"] = date_to  # a period report's ledger ends with the period
+        return cls(settings, infer_lots, credentials, apply_lot_repairs, verbose, mask_key,
+                   date_from, date_to)
 
     def execute(self, progress_factory: Callable[[], Any] | None = None) -> Outcome:
         s = self.settings
-        opts = reconcile_options(s, infer_lots=self.infer_lots)
+        opts = reconcile_options(s, infer_lots=self.infer_lots, keep_movements=True)
         if s["history"] is not None:
             from lotsync.runlog import log_start, setup_run_log
             self.history = open_history(s["history"])
@@ -180,10 +194,16 @@ class NightlyRun:
                 rec = InputRecorder(read=self.reader)
                 with (progress_factory() if progress_factory else nullcontext()) as progress:
                     result, loaded = run(s["sources"], opts, s["mapping"], read=rec.read, progress=progress)
+                if self.mask_key is not None:
+                    from lotsync.mask import mask_result
+                    result = mask_result(result, self.mask_key)
+                from lotsync.periods import compute_periods, periods_report
                 from lotsync.writers.json_report import report_dict
+                periods = compute_periods(result, self.date_from, self.date_to)
                 report = report_dict(result)
+                report.update(periods_report(periods))
                 out_dir = Path(s["out"])
-                outcome = Outcome(result, loaded, report, out_dir, None)
+                outcome = Outcome(result, loaded, report, out_dir, None, periods=periods)
                 if self.history is not None:
                     options = {k: (str(v) if not isinstance(v, (bool, int, type(None), list)) else v)
                                for k, v in s.items() if k not in ("mapping", "origin", "sources")}
@@ -213,8 +233,17 @@ class NightlyRun:
 
     def _write(self, o: Outcome, since=None) -> None:
         s = self.settings
-        o.written, o.notes = write_outputs(o.result, o.loaded, o.report, o.out_dir, s["outputs"],
-                                           self.apply_lot_repairs, since)
+        outputs = list(s["outputs"])
+        if self.mask_key is not None and ("corrected" in outputs or s["write_back"]):
+            # corrected copies and write-back are the clinic's own sheets, names and all
+            outputs = [x for x in outputs if x != "corrected"]
+            o.notes.append("Masked run: no corrected copies and no write-back (they would carry "
+                           "patient names).")
+        written, notes = write_outputs(o.result, o.loaded, o.report, o.out_dir, outputs,
+                                       self.apply_lot_repairs, since, o.periods)
+        o.written, o.notes = written, o.notes + notes
+        if self.mask_key is not None:
+            return
         import click
         o.notes += publish_sheets(o.result, o.loaded, self.reader, bool(s["write_back"]),
                                   self.apply_lot_repairs, self.verbose,

@@ -67,7 +67,7 @@ def test_wrong_type_says_what_was_expected_and_what_was_given(clinic):
     assert error_of(clinic, 'tolerance = "a little"\n' + SOURCES) == 'tolerance: expected a number, got "a little"'
     assert error_of(clinic, 'outputs = "json"\n' + SOURCES) == 'outputs: expected a list [...], got "json"'
     assert error_of(clinic, 'outputs = ["json", "pdf"]\n' + SOURCES) == \
-        'outputs[1]: must be one of json, csv, html, xlsx, got "pdf"'
+        'outputs[1]: must be one of json, csv, xlsx, html, corrected, got "pdf"'
     assert error_of(clinic, "history = 5\n" + SOURCES) == "history: expected a path in quotes or false, got 5"
     assert error_of(clinic, 'sources = ["Inventory.xlsx"]\n') == 'sources[0]: expected a table, got "Inventory.xlsx"'
     assert error_of(clinic, '[[sources]]\npath = "Inventory.xlsx"\nkind = "visit"\n') == \
@@ -162,7 +162,7 @@ def test_defaults_and_history_off(clinic):
     cfg = load_config(None, clinic)
     assert cfg.history is None and cfg.out == clinic / "lotsync-out"
     assert (cfg.file.as_of, cfg.file.tolerance, cfg.file.fail_on, cfg.file.outputs) == (
-        "today", Decimal("0.01"), "error", ["json", "csv"])
+        "today", Decimal("0.01"), "error", ["json", "csv", "xlsx", "html", "corrected"])  # every output, as the CLI
     write_config(clinic, SOURCES)
     assert load_config(None, clinic).history == clinic / ".lotsync" / "history.sqlite"
 

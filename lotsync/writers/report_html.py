@@ -324,7 +324,44 @@ def _since(since) -> str:
     return "\n".join(out)
 
 
-def render_html(r: Result, since=None) -> str:
+def _table_section(title: str, headers: list[str], rows: list[list], note: str = "") -> str:
+    """A plain table from (headers, rows): shares as %, money as $, numbers right-aligned."""
+    if not rows:
+        return ""
+
+    def cell(h: str, v) -> str:
+        if v is None:
+            return "<td></td>"
+        low = h.lower()
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+            if any(w in low for w in ("share", "compliance", "traceability", "rate")):
+                text = f"{float(v) * 100:.1f}%"
+            elif any(w in low for w in ("value", "cogs", "revenue", "margin")):
+                text = ch.money(v)
+            else:
+                text = f"{float(v):,.2f}".rstrip("0").rstrip(".")
+            return f'<td class="num">{_e(text)}</td>'
+        return f"<td>{_e(v)}</td>"
+
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(cell(h, v) for h, v in zip(headers, row)) + "</tr>" for row in rows)
+    return (f'<section class="card"><h2>{_e(title)}</h2>' + (f"<p>{_e(note)}</p>" if note else "")
+            + f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></section>')
+
+
+def _periods(periods) -> str:
+    if periods is None:
+        return ""
+    from lotsync.periods import period_table, provider_table, supply_table
+    return "\n".join((
+        _table_section("Periods", *period_table(periods)),
+        _table_section("Providers", *provider_table(periods)),
+        _table_section("Supply (projection)", *supply_table(periods),
+                       note="Days of supply and value at risk project the last 90 days' usage forward: a projection, not a fact."),
+    ))
+
+
+def render_html(r: Result, since=None, periods=None) -> str:
     s = r.summary
     title = f"Inventory report as of {r.as_of.isoformat()}"
     parts = [
@@ -343,16 +380,17 @@ def render_html(r: Result, since=None) -> str:
         _expiry(r),
         _findings_table(r),
         _use_next(r),
+        _periods(periods),
         _footer(r),
         "</main></body></html>\n",
     ]
     return "\n".join(parts)
 
 
-def write_report_html(result: Result, out_dir: Path, since=None) -> Path:
+def write_report_html(result: Result, out_dir: Path, since=None, periods=None) -> Path:
     """Write `out_dir/report.html` (atomically: a temporary file renamed into place).
     `since` (a writers.since.SinceLastRun) puts what changed since the last run first."""
     path = Path(out_dir) / "report.html"
     with atomic_output(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(render_html(result, since))
+        fh.write(render_html(result, since, periods))
     return path

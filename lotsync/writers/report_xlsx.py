@@ -942,7 +942,47 @@ def _since_last_run(book: _Book, since) -> None:
             ws.insert_chart(row + 2, 0, chart, {"x_scale": 1.4})
 
 
-def write_report_xlsx(result: Result, out_dir: Path, since=None) -> Path:
+def _plain_table(book: _Book, name: str, headers: list[str], rows: list[list]) -> None:
+    """A small tab from (headers, rows): money, share and quantity columns by their header."""
+    fm = book.fm
+    ws = book.wb.add_worksheet(name)
+    _print_setup(ws, repeat_header=True)
+    ws.freeze_panes(1, 0)
+
+    def fmt_for(h: str):
+        low = h.lower()
+        if any(w in low for w in ("share", "compliance", "traceability", "rate")):
+            return fm.pct
+        if any(w in low for w in ("value", "cogs", "revenue", "margin")):
+            return fm.money
+        return fm.qty
+
+    fmts = [fmt_for(h) for h in headers]
+    for i, h in enumerate(headers):
+        ws.set_column(i, i, max(12, min(28, len(h) + 2)))
+        ws.write_string(0, i, h, fm.header)
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+                ws.write_number(r, c, float(v), fmts[c])
+            elif isinstance(v, dt.date):
+                ws.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), fm.date)
+            else:
+                ws.write_string(r, c, xl_text(str(v)), fm.text)
+    if rows:
+        ws.autofilter(0, 0, len(rows), len(headers) - 1)
+
+
+def _periods(book: _Book, periods) -> None:
+    from lotsync.periods import period_table, provider_table, supply_table
+    _plain_table(book, "Periods", *period_table(periods))
+    _plain_table(book, "Providers", *provider_table(periods))
+    _plain_table(book, "Supply (projection)", *supply_table(periods))
+
+
+def write_report_xlsx(result: Result, out_dir: Path, since=None, periods=None) -> Path:
     """Write `out_dir/report.xlsx` (atomically: a temporary file renamed into place).
     `since` (a writers.since.SinceLastRun) adds a first tab of what changed since the last run."""
     out_dir = Path(out_dir)
@@ -964,6 +1004,8 @@ def write_report_xlsx(result: Result, out_dir: Path, since=None) -> Path:
             _cogs_lines(book, "COGS by provider", "Provider", result.cogs.by_provider)
             _cogs_lines(book, "COGS by product", "Product", result.cogs.by_product)
             _cogs_lines(book, "COGS by month", "Month", result.cogs.by_month)
+            if periods is not None:
+                _periods(book, periods)
             book.wb.close()
             _splice(raw, final, book.streamed, book.ncols)
         finally:
