@@ -191,7 +191,29 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
     rows: list = []
     findings: list[Finding] = []
     read = skipped = after = 0
+    fast = _column_pass(data, cols, parsers, required, date_field, opts.as_of)
     for i, cells in enumerate(data):
+        if fast is not None:
+            vals = fast(i)
+            if vals is _FUTURE:
+                after += 1
+                continue
+            if vals is _SKIP:
+                skipped += 1
+                continue
+            if vals is not None:  # every cell read cleanly: no per-cell work left
+                ref = RowRef(table, first_row + i)
+                try:
+                    typed, extra = _build_row(kind, ref, vals, has_unit_col)
+                except _RowError as e:
+                    findings.append(make_finding(e.code, e.message, ref.source(e.field),
+                                                 identity=ref.fingerprint))
+                    read += 1
+                    continue
+                findings.extend(extra)
+                rows.append(typed)
+                read += 1
+                continue
         rk = _row_kind(cells)
         if rk != "data":
             skipped += 1
@@ -258,6 +280,69 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
         rows_read=read, rows_skipped=skipped, rows_after_as_of=after,
         columns={f: c.header for f, c in det.columns.items()}, unused=det.unused)
     return ParsedTable(table, rows, findings, tin)
+
+
+_FUTURE = object()
+_SKIP = object()
+_BLANK = object()
+
+
+def _column_pass(data: list[list[Any]], cols: dict[str, int], parsers: dict[str, Callable],
+                 required: tuple[str, ...], date_field: str | None, as_of: dt.date):
+    """Parse the table column by column, once per distinct value, and return a function
+    giving row i's values when every cell of it read cleanly (else None: the per-cell
+    path handles the row and raises its findings), `_FUTURE` for a row after as_of and
+    `_SKIP` for a blank or totals row. None when a column mixes booleans with numbers
+    (True == 1 would share a cache entry): then every row takes the per-cell path."""
+    if any(f not in cols for f in required):
+        return None
+    columns: list[tuple[str, list]] = []
+    problem: set[int] = set()
+    future: set[int] = set()
+    for f, j in cols.items():
+        raw = [r[j] if j < len(r) else None for r in data]
+        kinds = set(map(type, raw))
+        if bool in kinds:
+            return None
+        parsed: dict[Any, Any] = {}
+        bad: set = set()
+        late: set = set()
+        parse = parsers[f]
+        for u in set(raw):
+            if u is None or (isinstance(u, str) and not u.strip()):
+                parsed[u] = _BLANK
+                if f in required:
+                    bad.add(u)
+                continue
+            try:
+                v = parse(u)
+            except ValueError:
+                bad.add(u)
+                parsed[u] = _BLANK
+                continue
+            parsed[u] = v
+            if f == date_field and isinstance(v, dt.date) and v > as_of:
+                late.add(u)
+        if bad:
+            problem.update(i for i, c in enumerate(raw) if c in bad)
+        if late:
+            future.update(i for i, c in enumerate(raw) if c in late)
+        columns.append((f, list(map(parsed.__getitem__, raw))))
+    # a row after as_of that also has a bad cell: the per-cell path decides (it reads the
+    # date first, as the rules say), so only clean rows count here
+    future -= problem
+
+    def row(i: int):
+        cells = data[i]
+        if not cells or _row_kind(cells) != "data":
+            return _SKIP
+        if i in problem:
+            return None
+        if i in future:
+            return _FUTURE
+        return {f: v for f, col in columns if (v := col[i]) is not _BLANK}
+
+    return row
 
 
 class _RowError(Exception):
