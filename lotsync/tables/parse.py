@@ -182,8 +182,8 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
     data = sheet.rows[det.header_row:]
     first_row = det.header_row + 1
     cols = {f: c.index for f, c in det.columns.items()}
-    parsers = {f: _field_parser(f, [r[j] if j < len(r) else None for r in data], opts)
-               for f, j in cols.items()}
+    raw_cols = {f: [r[j] if j < len(r) else None for r in data] for f, j in cols.items()}
+    parsers = {f: _field_parser(f, raw_cols[f], opts) for f in cols}
     date_field = {Kind.INVENTORY: "received_date", Kind.PRODUCTS: None}.get(kind, "date")
     field_order = ([date_field] if date_field in cols else []) + [f for f in cols if f != date_field]
     has_unit_col = "unit" in cols
@@ -191,7 +191,7 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
     rows: list = []
     findings: list[Finding] = []
     read = skipped = after = 0
-    fast = _column_pass(data, cols, parsers, required, date_field, opts.as_of)
+    fast = _column_pass(data, raw_cols, parsers, required, date_field, opts.as_of)
     for i, cells in enumerate(data):
         if fast is not None:
             vals = fast(i)
@@ -287,7 +287,7 @@ _SKIP = object()
 _BLANK = object()
 
 
-def _column_pass(data: list[list[Any]], cols: dict[str, int], parsers: dict[str, Callable],
+def _column_pass(data: list[list[Any]], cols: dict[str, list], parsers: dict[str, Callable],
                  required: tuple[str, ...], date_field: str | None, as_of: dt.date):
     """Parse the table column by column, once per distinct value, and return a function
     giving row i's values when every cell of it read cleanly (else None: the per-cell
@@ -299,8 +299,7 @@ def _column_pass(data: list[list[Any]], cols: dict[str, int], parsers: dict[str,
     columns: list[tuple[str, list]] = []
     problem: set[int] = set()
     future: set[int] = set()
-    for f, j in cols.items():
-        raw = [r[j] if j < len(r) else None for r in data]
+    for f, raw in cols.items():
         kinds = set(map(type, raw))
         if bool in kinds:
             return None

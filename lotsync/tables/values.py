@@ -148,6 +148,7 @@ def lot_key(text: str) -> str | None:
 # --- products and free text -----------------------------------------------------------
 
 _SPACES_RE = re.compile(r"\s+")
+_UNTIDY_RE = re.compile(r"\s\s|[^\S ]")
 
 
 def clean_text(cell: object) -> str | None:
@@ -157,7 +158,10 @@ def clean_text(cell: object) -> str | None:
         cell = int(cell)
     if isinstance(cell, dt.datetime):
         cell = cell.date() if cell.time() == dt.time() else cell
-    s = _SPACES_RE.sub(" ", str(cell)).strip()
+    s = str(cell)
+    if _UNTIDY_RE.search(s):  # most cells need no rewriting: skip the substitution
+        s = _SPACES_RE.sub(" ", s)
+    s = s.strip()
     return s or None
 
 
