@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from lotsync.config import effective_settings, load_config, reconcile_options
 from lotsync.history import InputRecorder, RunRecord, apply_history, open_history
-from lotsync.pipeline import Loaded, SourceReader, run
+from lotsync.pipeline import Loaded, SourceReader, gc_paused, run
 from lotsync.reconcile.result import Result
 
 
@@ -190,7 +190,7 @@ class NightlyRun:
             log_start(self.log, s["sources"], opts.as_of, s["config"])
         lock = self.history.lock() if self.history else nullcontext()
         try:
-            with lock:
+            with lock, gc_paused():
                 rec = InputRecorder(read=self.reader)
                 with (progress_factory() if progress_factory else nullcontext()) as progress:
                     result, loaded = run(s["sources"], opts, s["mapping"], read=rec.read, progress=progress)
