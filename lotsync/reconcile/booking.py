@@ -33,14 +33,14 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from lotsync.findings import make_finding
-from lotsync.model import (AdjustmentRow, AdjustmentType, CountRow, Finding, InventoryRow, Practice,
+from lotsync.model import (AdjustmentRow, AdjustmentType, CountRow, Finding, Practice,
                            RowRef, VisitRow)
 from lotsync.reconcile.catalog import Catalog
 from lotsync.reconcile.fefo import FefoGroup, check_fefo, pick_fefo
@@ -61,17 +61,19 @@ def _money(v: Decimal) -> str:
     return f"${v.quantize(Decimal('0.01')):,}"
 
 
-@dataclass
 class VisitTake:
-    """What one visit row took and cost (indexed like practice.visits)."""
+    """What one visit row took and cost (indexed like practice.visits). A slotted mutable
+    record: the sweep fills it in place, a million times."""
 
-    exact: Decimal = ZERO  # cost at its lots' own unit costs
-    estimated: Decimal = ZERO  # uncovered quantity, or lots without a cost, at the product mean
-    inferred: bool = False
-    quantity: Decimal = ZERO  # in units of use
-    booked: bool = False  # False: the row took nothing (unknown unit)
-    product_key: str = ""
-    lots: list = field(default_factory=list)  # [(Lot, qty, inferred)]
+    __slots__ = ("exact", "estimated", "inferred", "quantity", "booked", "product_key")
+
+    def __init__(self, product_key: str) -> None:
+        self.exact = ZERO  # cost at its lots' own unit costs
+        self.estimated = ZERO  # uncovered quantity, or lots without a cost, at the product mean
+        self.inferred = False
+        self.quantity = ZERO  # in units of use
+        self.booked = False  # False: the row took nothing (unknown unit)
+        self.product_key = product_key
 
 
 @dataclass
@@ -353,7 +355,7 @@ class Booker:
         v: VisitRow = self.p.visits[i]
         cat = self.cat
         pk = cat.resolve(v.product)
-        take = VisitTake(product_key=pk)
+        take = VisitTake(pk)
         self.takes[i] = take
         dup_key = (v.date, v.patient, v.provider, pk, v.lot_key, v.quantity, v.unit)
         if dup_key in self._seen_visits:
@@ -497,7 +499,6 @@ class Booker:
             take.exact += q * lot.cost
         else:
             self._estimate(take, lot.product_key, q)
-        take.lots.append((lot, q, inferred))
         if self.movements is not None:
             self._move("used", lot, v.date, q, v.ref, inferred, patient=v.patient,
                        provider=v.provider, visit=visit_key(v))
