@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 
 from lotsync import __version__
-from lotsync.model import Severity
 
 FAIL_LEVELS = {"error": 0, "warning": 1, "info": 2, "never": -1}
 from lotsync.config import OUTPUT_FORMATS as FORMATS  # noqa: E402  json, csv, xlsx, html, corrected
