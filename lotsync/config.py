@@ -52,6 +52,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
 
 from lotsync.history import DEFAULT_HISTORY  # .lotsync/history.sqlite, beside the config
 from lotsync.tables.mapping import KindName, Mapping, SheetMapping
+from lotsync.tables.mapping import _loc  # one spelling of a key path: sources[2].path
 
 CONFIG_NAME = "lotsync.toml"
 DEFAULT_OUT = "lotsync-out"
@@ -355,16 +356,6 @@ def _glob_literal(path: str) -> str:
 
 
 # --- error lines --------------------------------------------------------------------------
-
-
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def _toml_repr(v: Any) -> str:

@@ -368,11 +368,9 @@ class Booker:
                      suggestion="Delete the row if it was entered twice.")
         else:
             self._seen_visits.add(dup_key)
-        f = cat.factor(pk, v.unit)
-        if f is None:
-            self._unknown_unit(v, pk, "quantity")
+        q = self._in_units_of_use(v, pk, v.quantity, "quantity")
+        if q is None:
             return
-        q = v.quantity * f if f != 1 else v.quantity
         take.quantity = q
         take.booked = True
         day = v.date.toordinal()
@@ -539,13 +537,20 @@ class Booker:
         lot, how = self.resolve(pk, key, v.location, visits=False)
         return lot
 
+    def _in_units_of_use(self, row, pk: str, quantity: Decimal, qfield: str) -> Decimal | None:
+        """The row's quantity in its product's unit of use; None (and UNKNOWN_UNIT) when
+        its unit does not convert: such a row takes nothing."""
+        f = self.cat.factor(pk, row.unit)
+        if f is None:
+            self._unknown_unit(row, pk, qfield)
+            return None
+        return quantity * f if f != 1 else quantity
+
     def book_adjustment(self, a: AdjustmentRow) -> None:
         pk = self.cat.resolve(a.product)
-        f = self.cat.factor(pk, a.unit)
-        if f is None:
-            self._unknown_unit(a, pk, "quantity")
+        q = self._in_units_of_use(a, pk, a.quantity, "quantity")
+        if q is None:
             return
-        q = a.quantity * f if f != 1 else a.quantity
         lot, how = self.resolve(pk, a.lot_key, a.location, visits=False)
         info = self.cat.info(pk)
         if lot is None:
@@ -621,11 +626,9 @@ class Booker:
 
     def book_count(self, c: CountRow) -> None:
         pk = self.cat.resolve(c.product)
-        f = self.cat.factor(pk, c.unit)
-        if f is None:
-            self._unknown_unit(c, pk, "counted")
+        counted = self._in_units_of_use(c, pk, c.counted, "counted")
+        if counted is None:
             return
-        counted = c.counted * f if f != 1 else c.counted
         locs = self.by_pk.get((pk, c.lot_key))
         lot = locs.get(c.location) if locs else None
         if lot is None:

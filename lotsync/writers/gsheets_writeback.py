@@ -66,6 +66,8 @@ of rows, tabs and changes.
 
 from __future__ import annotations
 
+from openpyxl.utils.cell import get_column_letter
+
 import datetime as dt
 import math
 import random
@@ -222,17 +224,8 @@ def _parse_a1(a1: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, col - 1
 
 
-def _col_letters(col: int) -> str:
-    s = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
 def _a1(row: int, col: int) -> str:
-    return f"{_col_letters(col)}{row + 1}"
+    return f"{get_column_letter(col + 1)}{row + 1}"
 
 
 def _safe_text(s: str) -> str:
@@ -487,7 +480,7 @@ def write_back(
         for ch, r, c in parsed:
             spans.setdefault((ch.tab, c), []).append(r)
         ranges = [
-            f"{quote_tab(tab)}!{_col_letters(c)}{min(rows) + 1}:{_col_letters(c)}{max(rows) + 1}"
+            f"{quote_tab(tab)}!{get_column_letter(c + 1)}{min(rows) + 1}:{get_column_letter(c + 1)}{max(rows) + 1}"
             for (tab, c), rows in spans.items()
         ]
         try:

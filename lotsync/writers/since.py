@@ -8,8 +8,9 @@ totals across runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
+
+from lotsync.history import TrendPoint
 
 
 @dataclass(frozen=True)
@@ -22,24 +23,13 @@ class SinceRow:
 
 
 @dataclass(frozen=True)
-class TrendRow:
-    run_id: int
-    started_at: str
-    as_of: str
-    cogs: Decimal | None
-    on_hand_value: Decimal | None
-    expired_on_hand_value: Decimal | None
-    open_errors: int
-
-
-@dataclass(frozen=True)
 class SinceLastRun:
     run_id: int
     previous_run_id: int | None
     inputs_unchanged: bool
     new: tuple[SinceRow, ...]
     resolved: tuple[SinceRow, ...]
-    trend: tuple[TrendRow, ...]
+    trend: tuple[TrendPoint, ...]
 
     @property
     def headline(self) -> str:
@@ -69,7 +59,5 @@ def build_since(result, record, trend) -> SinceLastRun:
                                 _where(s.file, s.sheet, s.cell, s.row)))
     resolved = [SinceRow(p.code, p.severity, p.product, p.lot, _where(p.file, p.sheet, p.cell, p.row))
                 for p in record.resolved_findings]
-    rows = tuple(TrendRow(t.run_id, t.started_at, t.as_of, t.cogs, t.on_hand_value,
-                          t.expired_on_hand_value, t.open_errors) for t in trend)
     return SinceLastRun(record.run_id, record.previous_run_id, record.inputs_unchanged,
-                        tuple(new), tuple(resolved), rows)
+                        tuple(new), tuple(resolved), tuple(trend))
