@@ -16,8 +16,11 @@ then measures, each in a fresh child process so that its peak memory is its own:
 
 lotsync's stages are timed by wrapping the functions `lotsync.pipeline.run` calls
 (read_sources, load_practice, reconcile), so the run measured is the real one, not a copy.
-Times exclude interpreter start and imports (reported apart, for both sides). Peak memory
-is the child's VmHWM (/proc/self/status), cross-checked with wait4's ru_maxrss.
+Times exclude interpreter start and imports (reported apart, for both sides); each stage
+has wall and CPU seconds (CPU includes the children lotsync's reader forks), and the
+fastest of R interleaved runs is reported (on a shared machine the CPU seconds are the
+steadier figure). Peak memory is the child's VmHWM (/proc/self/status), cross-checked with
+wait4's ru_maxrss. Set PYTHONPATH to measure a lotsync snapshot instead of the work tree.
 
 It prints a table per N and the ratio of lotsync's whole xlsx run to the bare fastexcel
 read (the goal in issue 2 is under 1.5), and merges the figures into bench/out/results.json.
