@@ -161,6 +161,8 @@ def reconcile(sources, config_path, as_of, mapping, day_first, out_dir, toleranc
     outcome = run.execute(progress_factory=_StderrProgress)
     status = exit_code(outcome.result, run.settings["fail_on"])
     run.finish(status)
+    import gc
+    gc.freeze()  # the process ends next: skip one last scan of millions of objects
     if as_json:
         click.echo(json.dumps(outcome.summary_json(status), indent=2, ensure_ascii=False, default=str))
     elif quiet or (not verbose and not sys.stdout.isatty()):

@@ -57,7 +57,14 @@ def compute_cogs(visits: tuple[VisitRow, ...], takes: list[VisitTake | None],
     by_visit = _group([visit_key(v) for v, _ in rows], n)
     visits_out = []
     for key, idx in by_visit.items():
-        v = rows[idx[0]][0]
+        v, t = rows[idx[0]]
+        if len(idx) == 1:  # most visits are one row: no grouping sums
+            rev = v.price
+            visits_out.append(VisitCogs(visit=key, date=v.date, patient=v.patient, provider=v.provider,
+                                        location=v.location, cogs=t.exact, revenue=rev,
+                                        margin=(rev - t.exact) if rev is not None else None,
+                                        inferred=t.inferred, estimated=t.estimated, quantity=t.quantity))
+            continue
         line = _line(key, idx, exact, qty, price)
         visits_out.append(VisitCogs(visit=key, date=v.date, patient=v.patient, provider=v.provider,
                                     location=v.location, cogs=line.cogs, revenue=line.revenue,

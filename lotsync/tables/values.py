@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -134,6 +135,7 @@ def lot_text(cell: object) -> str | None:
     return s or None
 
 
+@lru_cache(maxsize=65536)
 def lot_key(text: str) -> str | None:
     """The match key of a lot number (SPEC §1), or None when the cell says "not recorded"."""
     if text.strip().upper() in NOT_RECORDED:

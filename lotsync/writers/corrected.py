@@ -542,6 +542,10 @@ class _CannotCopy(Exception):
 # --- writing ------------------------------------------------------------------------------
 
 
+#: Above this many rows a workbook gets a change list instead of a formatted copy.
+MAX_COPY_ROWS = 60_000
+
+
 def write_corrected(result: Result, loaded, out_dir: Path,
                     apply_lot_repairs: bool = False) -> list[CorrectedOutput]:
     """Write `out_dir/corrected/…` for every input file with something to correct or say
@@ -580,7 +584,13 @@ def write_corrected(result: Result, loaded, out_dir: Path,
             if suffix == ".xlsx" and _has_vba(src):
                 lost.append("macros in a file named .xlsx")
             reason = ""
-            if not lost:
+            rows = sum(len(t.cells or ()) for t in fp.tables)
+            if not lost and rows > MAX_COPY_ROWS:
+                # openpyxl copies a workbook cell by cell: about 25 s and 300 MB per 50,000
+                # rows (NOTES.md); a change list says the same in a second
+                reason = (f"it has {rows:,} rows, more than lotsync copies cell by cell "
+                          f"({MAX_COPY_ROWS:,})")
+            elif not lost:
                 target = _unique(out, src.name, used, inputs)
                 try:
                     n, note = _write_copy(src, target, fp)
