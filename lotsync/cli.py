@@ -1,4 +1,4 @@
-"""The command line: `lotsync reconcile | check | demo`.
+"""The command line: `lotsync reconcile | check | demo | init | trace | config | history`.
 
 Exit status (SPEC §5): 0 reconciled with nothing at or above --fail-on; 1 reconciled with
 findings at or above it; 2 could not run — one line on stderr, never a traceback.
@@ -9,15 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
 
 from lotsync import __version__
+from lotsync.config import OUTPUT_FORMATS as FORMATS  # json, csv, xlsx, html, corrected
 
 FAIL_LEVELS = {"error": 0, "warning": 1, "info": 2, "never": -1}
-from lotsync.config import OUTPUT_FORMATS as FORMATS  # noqa: E402  json, csv, xlsx, html, corrected
 
 
 class CannotRun(Exception):
@@ -31,16 +30,6 @@ def _parse_as_of(value: str | None) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)") from None
-
-
-def _parse_tolerance(value: str) -> Decimal:
-    try:
-        d = Decimal(value)
-    except InvalidOperation:
-        raise click.BadParameter(f"{value!r} is not a number") from None
-    if not d.is_finite() or d < 0:
-        raise click.BadParameter("must be zero or more")
-    return d
 
 
 def exit_code(result, fail_on: str) -> int:
