@@ -49,15 +49,33 @@ def expand_sources(sources: Iterable[str]) -> list[str]:
             continue
         p = Path(s)
         if p.is_dir():
+            ours = _lotsync_outputs(p)
             files = sorted(str(f) for f in p.rglob("*")
                            if f.is_file() and f.suffix.lower() in SPREADSHEET_SUFFIXES
-                           and not f.name.startswith(("~$", ".")))
+                           and not f.name.startswith(("~$", ".")) and f not in ours
+                           and not any(d in f.parents for d in ours))
             if not files:
                 raise ReadError(f"{s}: this folder holds no spreadsheet (.xlsx, .xls, .ods, .csv)")
             out.extend(files)
             continue
         out.append(s)
     return out
+
+
+def _lotsync_outputs(folder: Path) -> set[Path]:
+    """What lotsync itself wrote under `folder` (report.xlsx, findings.csv, corrected/ next
+    to a report.json it generated): reading those back would count every receipt twice."""
+    ours: set[Path] = set()
+    for rep in folder.rglob("report.json"):
+        try:
+            with open(rep, encoding="utf-8") as fh:
+                head = fh.read(200)
+        except OSError:
+            continue
+        if '"generated_by": "lotsync' in head:
+            d = rep.parent
+            ours.update({d / "report.xlsx", d / "findings.csv", d / "corrected"})
+    return ours
 
 
 @dataclass(frozen=True)

@@ -67,3 +67,19 @@ def test_demo_report_is_byte_identical_across_runs(tmp_path):
     assert again.returncode == 0 and "already in" in again.stdout
     for name, data in first.items():
         assert (out / name).read_bytes() == data, name
+
+
+def test_a_folder_holding_lotsync_outputs_is_read_without_them(tmp_path):
+    """`lotsync reconcile lotsync-demo` must not read report.xlsx or corrected/ back in:
+    that would count every receipt twice."""
+    out = tmp_path / "demo"
+    assert run_demo(out).returncode == 0
+    first = json.loads((out / "report.json").read_text("utf-8"))
+    again = subprocess.run([sys.executable, "-m", "lotsync", "reconcile", str(out), "--as-of",
+                            first["as_of"], "--out", str(tmp_path / "again"), "--format", "json"],
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1, again.stderr
+    rep = json.loads((tmp_path / "again" / "report.json").read_text("utf-8"))
+    assert rep["summary"]["lots"] == first["summary"]["lots"]
+    assert rep["summary"]["visit_rows"] == first["summary"]["visit_rows"]
+    assert not any("corrected" in i["file"] or i["file"].endswith("report.xlsx") for i in rep["inputs"])
