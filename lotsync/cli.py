@@ -227,8 +227,6 @@ def demo(out_dir) -> None:
       lotsync demo --out lotsync-demo
     """
     from lotsync.demo import DEMO_AS_OF, write_demo_practice
-    from lotsync.pipeline import run
-    from lotsync.reconcile import Options
     from lotsync.writers.terminal import print_summary
 
     out = Path(out_dir)
@@ -239,11 +237,13 @@ def demo(out_dir) -> None:
     else:
         files = [str(p) for p in write_demo_practice(practice_dir)]
         click.echo(f"Wrote a sample practice to {practice_dir}: {', '.join(Path(f).name for f in files)}")
-    result, loaded = run(files, Options(as_of=DEMO_AS_OF))
-    from lotsync.nightly import write_outputs
-    from lotsync.writers.json_report import report_dict
-    _, notes = write_outputs(result, loaded, report_dict(result), out, FORMATS)
-    print_summary(result, out, extra_lines=notes)
+    from lotsync.nightly import NightlyRun
+    # the same path as `lotsync reconcile` (periods, every output), with no run history
+    run_ = NightlyRun.prepare(None, {"sources": files, "as_of": DEMO_AS_OF.isoformat(),
+                                     "out": str(out), "history": False, "fail_on": "never"})
+    outcome = run_.execute(progress_factory=_StderrProgress)
+    run_.finish(0)
+    print_summary(outcome.result, out, extra_lines=outcome.lines())
     sys.exit(0)
 
 

@@ -349,11 +349,32 @@ def _table_section(title: str, headers: list[str], rows: list[list], note: str =
             + f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></section>')
 
 
+def _units_by_provider(periods, top: int = 8) -> str:
+    """Units of each product by provider: one small bar chart per product (units of
+    different products are never added together: Dysport units are not Botox units)."""
+    per_product: dict[str, list[tuple[str, float]]] = {}
+    for v in periods.providers:
+        for u in v.units:
+            per_product.setdefault(u.product, []).append((v.provider or "(no provider)", float(u.quantity)))
+    if not per_product:
+        return ""
+    ranked = sorted(per_product.items(), key=lambda kv: -sum(q for _, q in kv[1]))[:top]
+    charts = []
+    for product, rows in ranked:
+        rows = sorted(rows, key=lambda r: -r[1])
+        svg = ch.hbar_svg([(name, q, "#2E6B8A") for name, q in rows], f"{product} by provider",
+                          fmt=lambda x: f"{x:,.1f}".rstrip("0").rstrip("."), width=400)
+        charts.append(f'<div class="chart"><h3>{_e(product)}</h3>{svg}</div>')
+    return ('<section class="card"><h2>Units used per product, by provider</h2>'
+            f'<div class="grid">{"".join(charts)}</div></section>')
+
+
 def _periods(periods) -> str:
     if periods is None:
         return ""
     from lotsync.periods import period_table, provider_table, supply_table
     return "\n".join((
+        _units_by_provider(periods),
         _table_section("Periods", *period_table(periods)),
         _table_section("Providers", *provider_table(periods)),
         _table_section("Supply (projection)", *supply_table(periods),

@@ -975,10 +975,43 @@ def _plain_table(book: _Book, name: str, headers: list[str], rows: list[list]) -
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
 
 
+def _units_chart(book: _Book, periods) -> None:
+    """A tab with units per product (rows) by provider (columns) and a native clustered bar
+    chart of it: what consultants ask for first."""
+    provs = [v.provider or "(no provider)" for v in periods.providers]
+    table: dict[str, dict[str, float]] = {}
+    for v in periods.providers:
+        for u in v.units:
+            table.setdefault(u.product, {})[v.provider or "(no provider)"] = float(u.quantity)
+    if not table or not provs:
+        return
+    fm, ws = book.fm, book.wb.add_worksheet("Units by provider")
+    _print_setup(ws, repeat_header=True)
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, len(provs), 14)
+    ws.write_string(0, 0, "Product", fm.header)
+    for j, p in enumerate(provs, start=1):
+        ws.write_string(0, j, xl_text(p), fm.header)
+    products = sorted(table, key=str.casefold)
+    for i, prod in enumerate(products, start=1):
+        ws.write_string(i, 0, xl_text(prod), fm.text)
+        for j, p in enumerate(provs, start=1):
+            ws.write_number(i, j, table[prod].get(p, 0.0), fm.qty)
+    chart = book.wb.add_chart({"type": "bar"})
+    for j, p in enumerate(provs, start=1):
+        chart.add_series({"name": ["Units by provider", 0, j],
+                          "categories": ["Units by provider", 1, 0, len(products), 0],
+                          "values": ["Units by provider", 1, j, len(products), j]})
+    chart.set_title({"name": "Units used per product, by provider"})
+    chart.set_size({"width": 720, "height": max(320, 22 * len(products) * max(1, len(provs)) // 2)})
+    ws.insert_chart(1, len(provs) + 2, chart)
+
+
 def _periods(book: _Book, periods) -> None:
     from lotsync.periods import period_table, provider_table, supply_table
     _plain_table(book, "Periods", *period_table(periods))
     _plain_table(book, "Providers", *provider_table(periods))
+    _units_chart(book, periods)
     _plain_table(book, "Supply (projection)", *supply_table(periods))
 
 
