@@ -83,3 +83,17 @@ def test_a_folder_holding_lotsync_outputs_is_read_without_them(tmp_path):
     assert rep["summary"]["lots"] == first["summary"]["lots"]
     assert rep["summary"]["visit_rows"] == first["summary"]["visit_rows"]
     assert not any("corrected" in i["file"] or i["file"].endswith("report.xlsx") for i in rep["inputs"])
+
+
+def test_demo_writes_every_output_with_period_figures(demo_report):
+    report, _, out = demo_report
+    import openpyxl
+    names = openpyxl.load_workbook(out / "report.xlsx", read_only=True).sheetnames
+    assert {"Summary", "Findings", "Lots", "Use next", "Expiring", "Periods", "Providers",
+            "Units by provider"} <= set(names)
+    months = [p for p in report["periods"] if p["kind"] == "month"]
+    assert [p["period"] for p in months][:2] == ["2026-01", "2026-02"]
+    assert report["supply"]["projection"] is True
+    html = (out / "report.html").read_text("utf-8")
+    assert "Units used per product, by provider" in html and "<svg" in html
+    assert (out / "corrected" / "Inventory.xlsx").is_file()
