@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -59,6 +60,7 @@ class TableRef:
             row=row,
             column=col.header if col else None,
             cell=f"{col.letter}{row}" if (col and row) else None,
+            title=self.display_file,
         )
 
 
@@ -91,6 +93,15 @@ class Source:
     row: int | None
     column: str | None
     cell: str | None
+    title: str | None = None  # what a person calls the file (a Google spreadsheet's title)
+
+    @property
+    def where(self) -> str:
+        """`Inventory.xlsx › Receiving › H11` (or `Glow Inventory › Receiving › H11` for a
+        Google Sheet): how every report names a cell to a person."""
+        name = self.title or (Path(self.file).name if "://" not in self.file else self.file)
+        place = self.cell or (f"row {self.row}" if self.row else None)
+        return " › ".join(str(x) for x in (name, self.sheet, place) if x)
 
 
 class Severity(str, Enum):

@@ -62,6 +62,8 @@ def test_sheets_practice_reconciles_like_the_same_practice_in_xlsx(demo_in_sheet
     # findings point at the spreadsheet, tab and cell
     f = next(f for f in ra["findings"] if f["code"] == "REMAINING_MISMATCH")
     assert f["source"]["file"] == "gsheet://inv123" and f["source"]["sheet"] == "Receiving"
+    assert f["source"]["title"] == "Glow Inventory"  # spreadsheet title › tab › A1 for people
+    assert "Glow Inventory" in a.stdout  # the costliest findings name the title
     # one grid read per spreadsheet plus its metadata: 4 requests, whatever the row count
     assert "Google Sheets API requests this run: 4" in a.stdout
     # without --write-back nothing is written, the run says what would change

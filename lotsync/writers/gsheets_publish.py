@@ -46,7 +46,7 @@ def findings_table(result: Result) -> list[list[Any]]:
     rows: list[list[Any]] = [FINDINGS_HEADER]
     for f in result.findings:
         s = f.source
-        where = " › ".join(str(x) for x in (s.file, s.sheet, s.cell or (f"row {s.row}" if s.row else None)) if x)
+        where = s.where
         rows.append([f.severity.value, f.code, f.message, f.product, f.lot, f.location,
                      f.date.isoformat() if f.date else None, _cell(f.quantity), _cell(f.value),
                      f.suggestion, where, f.id])

@@ -95,7 +95,10 @@ def lot_dict(l: LotResult) -> dict:
 
 
 def _source(s) -> dict:
-    return {"file": s.file, "sheet": s.sheet, "row": s.row, "column": s.column, "cell": s.cell}
+    d = {"file": s.file, "sheet": s.sheet, "row": s.row, "column": s.column, "cell": s.cell}
+    if s.title:  # a Google Sheet: its id is in `file`, the title a person sees here
+        d["title"] = s.title
+    return d
 
 
 def finding_dict(f: Finding) -> dict:

@@ -115,8 +115,7 @@ def _e(v: object) -> str:
 
 
 def _where(s: Source) -> str:
-    name = Path(s.file).name if "://" not in s.file else s.file
-    return " › ".join(str(x) for x in (name, s.sheet, s.cell or (f"row {s.row}" if s.row else None)) if x)
+    return s.where
 
 
 def _card(label: str, value: str, sub: str = "", cls: str = "") -> str:

@@ -91,10 +91,7 @@ def _file_label(file: str) -> str:
 
 
 def _where(s: Source | None) -> str:
-    if s is None:
-        return ""
-    return " › ".join(str(x) for x in (_file_label(s.file), s.sheet,
-                                        s.cell or (f"row {s.row}" if s.row else None)) if x)
+    return s.where if s is not None else ""
 
 
 class _Links:

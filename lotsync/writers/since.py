@@ -8,9 +8,8 @@ totals across runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
 from lotsync.history import TrendPoint
+from lotsync.model import Source
 
 
 @dataclass(frozen=True)
@@ -43,8 +42,7 @@ class SinceLastRun:
 
 
 def _where(file: str | None, sheet: str | None, cell: str | None, row: int | None) -> str:
-    name = Path(file).name if file and "://" not in file else (file or "")
-    return " › ".join(str(x) for x in (name, sheet, cell or (f"row {row}" if row else None)) if x)
+    return Source(file or "", sheet, row, None, cell).where
 
 
 def build_since(result, record, trend) -> SinceLastRun:
@@ -55,8 +53,7 @@ def build_since(result, record, trend) -> SinceLastRun:
         f = by_id.get(i)
         if f is not None:
             s = f.source
-            new.append(SinceRow(f.code, f.severity.value, f.product, f.lot,
-                                _where(s.file, s.sheet, s.cell, s.row)))
+            new.append(SinceRow(f.code, f.severity.value, f.product, f.lot, s.where))
     resolved = [SinceRow(p.code, p.severity, p.product, p.lot, _where(p.file, p.sheet, p.cell, p.row))
                 for p in record.resolved_findings]
     return SinceLastRun(record.run_id, record.previous_run_id, record.inputs_unchanged,

@@ -44,8 +44,7 @@ def print_summary(r: Result, out_dir: Path | None, console: Console | None = Non
         for col in ("code", "product", "lot", "value", "where"):
             tb.add_column(col, justify="right" if col == "value" else "left")
         for f in top:
-            where = " › ".join(x for x in (Path(f.source.file).name, f.source.sheet, f.source.cell) if x)
-            tb.add_row(f.code, f.product or "", f.lot or "", money(f.value), where)
+            tb.add_row(f.code, f.product or "", f.lot or "", money(f.value), f.source.where)
         c.print(tb)
     if s.findings_by_code:
         c.print("By code: " + ", ".join(f"{k} {v}" for k, v in s.findings_by_code.items()))
