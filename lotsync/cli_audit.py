@@ -54,18 +54,22 @@ def _columns(tb, names) -> None:
             tb.add_column(col, overflow="fold")
 
 
-def _run(sources, as_of, mapping, day_first, no_infer):
-    from lotsync.cli import _parse_as_of
-    from lotsync.pipeline import NoInventoryError, run
+def _run(sources, as_of, mapping, day_first, no_infer, config_path=None):
+    """The ledger, with movements, from SOURCES or from lotsync.toml (as `reconcile` reads it)."""
+    from lotsync.config import ConfigError, effective_settings, load_config, reconcile_options
+    from lotsync.pipeline import NoInventoryError, SourceReader, run
     from lotsync.readers.raw import ReadError
-    from lotsync.reconcile import Options
-    from lotsync.tables.mapping import MappingError, load_mapping
 
-    opts = Options(as_of=_parse_as_of(as_of), infer_lots=not no_infer, day_first=day_first,
-                   keep_movements=True)
     try:
-        return run(list(sources), opts, load_mapping(mapping))[0]
-    except (ReadError, NoInventoryError, MappingError) as e:
+        cfg = load_config(config_path, Path.cwd())
+        s = effective_settings(cfg, {"sources": list(sources) or None, "as_of": as_of,
+                                     "mapping": mapping, "day_first": day_first or None})
+        if not s["sources"]:
+            raise AuditError("no SOURCES given: name the inventory and visit files, folders or globs, "
+                             "or run where a lotsync.toml names them (lotsync trace --help)")
+        opts = reconcile_options(s, infer_lots=not no_infer, keep_movements=True)
+        return run(s["sources"], opts, s["mapping"], read=SourceReader())[0]
+    except (ReadError, NoInventoryError, ConfigError) as e:
         raise AuditError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
 
 
@@ -165,7 +169,7 @@ def _print_patient(t, console) -> None:
 
 
 @click.command("trace", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("args", nargs=-1, required=True, metavar="[LOT] SOURCES...")
+@click.argument("args", nargs=-1, metavar="[LOT] [SOURCES...]")
 @click.option("--patient", metavar="NAME_OR_ID", help="List every lot this patient received instead.")
 @click.option("--as-of", "as_of", metavar="DATE", help="End the ledger on this date (default: today).")
 @click.option("--mapping", type=click.Path(dir_okay=False), help="TOML file naming sheets' kinds and columns.")
@@ -176,7 +180,10 @@ def _print_patient(t, console) -> None:
               help="Write the recall list to this .xlsx or .csv file (one row per patient).")
 @click.option("--mask-patients", is_flag=True,
               help="Show keyed pseudonyms instead of patients (key: LOTSYNC_MASK_KEY).")
-def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file, mask_patients) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Settings file whose sources to read when no SOURCES are given (default: ./lotsync.toml).")
+def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file, mask_patients,
+          config_path) -> None:
     """Trace LOT to every patient who received it, and where the rest of it went.
 
     LOT is matched as on the sheets (case, spaces, dashes and a "Lot #" label ignored),
@@ -189,6 +196,7 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
     Examples:
       lotsync trace C3709C3 Inventory.xlsx "Treatments 2026.xlsx" --out recall-C3709C3.xlsx
       lotsync trace --patient "Ava Thompson" Inventory.xlsx visits/*.xlsx
+      lotsync trace C3709C3                  # sources from ./lotsync.toml
     """
     from rich.console import Console
 
@@ -199,10 +207,9 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
             raise AuditError("--patient needs a name or ID")
         lot, sources = None, args
     else:
+        if not args:
+            raise AuditError("name the LOT to trace (or --patient NAME): lotsync trace --help")
         lot, sources = args[0], args[1:]
-    if not sources:
-        raise AuditError("no SOURCES given: name the inventory and visit files, folders or globs "
-                         "(lotsync trace --help)")
     if out_file and Path(out_file).suffix.lower() not in OUT_SUFFIXES:
         raise AuditError(f"{out_file}: --out writes a .xlsx or .csv file")
     key = None
@@ -212,7 +219,7 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
             key = mask_key_from_env(None)
         except MaskKeyError as e:
             raise AuditError(str(e)) from None
-    result = _run(sources, as_of, mapping, day_first, no_infer)
+    result = _run(sources, as_of, mapping, day_first, no_infer, config_path)
     if key is not None:
         from lotsync.mask import mask_result, pseudonym
         result = mask_result(result, key)

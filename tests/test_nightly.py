@@ -75,3 +75,14 @@ def test_json_summary_for_scripts_and_exit_2_for_a_bad_config(tmp_path):
     bad = cron(tmp_path, "reconcile")
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "tolerence" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_trace_reads_the_sources_lotsync_toml_names(tmp_path):
+    write_demo_practice(tmp_path / "practice")
+    (tmp_path / "lotsync.toml").write_text('as_of = 2026-11-30\n[[sources]]\npath = "practice"\n',
+                                           encoding="utf-8")
+    r = cron(tmp_path, "trace", "82H350", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["lot"] == "82H350" and len(data["uses"]) > 10
+    assert {u["location"] for u in data["uses"]} == {"Main St", "Westside"}  # used at both sites
