@@ -192,8 +192,9 @@ def run(sources: Iterable[str], opts: Options, mapping: Mapping | None = None,
 
 def _run(sources: list[str], opts: Options, mapping: Mapping | None,
          read: Callable[[str], list[RawSheet]] | None, progress: Progress | None) -> tuple[Result, Loaded]:
-    sheets = read_sources(sources, read, progress)
-    n = len(expand_sources(sources)) + 2
+    files = expand_sources(sources)  # once: a folder walk reads report.json files too
+    sheets = read_sources(files, read, progress)  # files expand to themselves
+    n = len(files) + 2
     if progress:
         progress("reading the tables", n - 2, n)
     loaded = load_practice(sheets, mapping or Mapping(),

@@ -38,30 +38,6 @@ def _apply_umask(path: str) -> None:
 
 
 @contextmanager
-def atomic_output(path: Path, mode: str = "w", **kw) -> Iterator[IO]:
-    """Write to a temporary file beside `path`, then rename it into place.
-
-    An interrupted run leaves the previous file (or none), never a half-written one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, **kw) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        _apply_umask(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-@contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` for libraries that write by file name (openpyxl,
     xlsxwriter); renamed into place when the block ends without an exception."""
@@ -79,3 +55,15 @@ def atomic_path(path: Path) -> Iterator[Path]:
         except FileNotFoundError:
             pass
         raise
+
+
+@contextmanager
+def atomic_output(path: Path, mode: str = "w", **kw) -> Iterator[IO]:
+    """Write to a temporary file beside `path`, then rename it into place.
+
+    An interrupted run leaves the previous file (or none), never a half-written one.
+    """
+    with atomic_path(path) as tmp, open(tmp, mode, **kw) as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
