@@ -6,6 +6,8 @@ bench all run exactly the same path. Reading is I/O; everything after it is pure
 
 from __future__ import annotations
 
+from lotsync.errors import LotsyncError
+
 import gc
 import glob
 import os
@@ -22,7 +24,7 @@ from lotsync.tables.mapping import Mapping
 from lotsync.tables.parse import ParseOptions, ParsedTable, parse_table
 
 
-class NoInventoryError(Exception):
+class NoInventoryError(LotsyncError):
     """No inventory table in any source: nothing to reconcile against (exit 2)."""
 
 

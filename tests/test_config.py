@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import AS_OF, write_book, write_csv
-from lotsync.config import (STARTER_TOML, Config, ConfigError, ConfigFile, effective_settings, load_config,
+from lotsync.nightly.settings import (STARTER_TOML, Config, ConfigError, ConfigFile, effective_settings, load_config,
                             reconcile_options, show_settings, write_starter)
 from lotsync.pipeline import run
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lotsync.demo import (
+from lotsync.demo.practice import (
     ADJUST_HEADER,
     COUNT_HEADER,
     DEMO_AS_OF,
@@ -34,7 +34,7 @@ from lotsync.demo import (
     plan_demo_practice,
     write_demo_practice,
 )
-from lotsync.demo_plan import PLANTED, Planted
+from lotsync.demo.plan import PLANTED, Planted
 
 INV, TRT, CSV_NAME = "Inventory.xlsx", "Treatments 2026.xlsx", "westside-waste.csv"
 MONTHS = [calendar.month_abbr[m] for m in range(1, 12)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lotsync.demo_plan import PLANTED
+from lotsync.demo.plan import PLANTED
 
 
 def run_demo(out: Path) -> subprocess.CompletedProcess:

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from fake_sheets import sheets_server  # noqa: F401  (fixture)
-from lotsync.demo import DEMO_AS_OF, write_demo_practice
+from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
 
 
 def _tabs(path: Path) -> dict[str, list[list]]:

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from helpers import AS_OF, write_book
-from lotsync import history as hist
-from lotsync.history import (HistoryError, InputRecorder, apply_history, fingerprint_file, format_run,
+from lotsync.nightly import history as hist
+from lotsync.nightly.history import (HistoryError, InputRecorder, apply_history, fingerprint_file, format_run,
                              format_runs, open_history)
 from lotsync.pipeline import run
 from lotsync.reconcile import Options
-from lotsync.runlog import close_run_log, log_finish, log_inputs, log_start, setup_run_log
+from lotsync.nightly.runlog import close_run_log, log_finish, log_inputs, log_start, setup_run_log
 from lotsync.writers.json_report import report_dict
 
 D = dt.date

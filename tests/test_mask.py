@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from helpers import run_files, write_book
-from lotsync.mask import (MaskKeyError, mask_key_from_env, mask_result, normalise_patient,
+from lotsync.audit.mask import (MaskKeyError, mask_key_from_env, mask_result, normalise_patient,
                           pseudonym)
-from lotsync.periods import compute_periods
-from lotsync.trace import dumps, to_json, trace_lot, trace_patient, write_recall
+from lotsync.audit.periods import compute_periods
+from lotsync.audit.trace import dumps, to_json, trace_lot, trace_patient, write_recall
 from lotsync.writers.findings_csv import write_findings_csv
 from lotsync.writers.json_report import write_report_json
 
@@ -160,7 +160,7 @@ def test_the_same_patient_has_the_same_pseudonym_across_files_and_runs(named_pra
 
 
 def test_masked_demo_reports_contain_no_patient_name(tmp_path):
-    from lotsync.demo import DEMO_AS_OF, write_demo_practice
+    from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
     files = [str(p) for p in write_demo_practice(tmp_path / "practice")]
     r = run_files(files, as_of=DEMO_AS_OF, keep_movements=True)[0]
     names = sorted({v.patient for v in r.cogs.by_visit if v.patient})

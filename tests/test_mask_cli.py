@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 
-from lotsync.demo import DEMO_AS_OF, write_demo_practice
+from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
 
 
 def _patients(practice: Path) -> set[str]:

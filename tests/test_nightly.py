@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 
-from lotsync.demo import write_demo_practice
+from lotsync.demo.practice import write_demo_practice
 
 
 def cron(cwd: Path, *args: str) -> subprocess.CompletedProcess:

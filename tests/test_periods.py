@@ -21,7 +21,7 @@ from decimal import Decimal
 import pytest
 
 from helpers import run_files, write_book
-from lotsync.periods import (compute_periods, period_table, periods_json, periods_report,
+from lotsync.audit.periods import (compute_periods, period_table, periods_json, periods_report,
                              provider_table, supply_table, visit_rows)
 from lotsync.writers.json_report import _ENCODER
 
@@ -187,7 +187,7 @@ def test_periods_need_the_ledgers_movements(practice):
 
 
 def test_demo_period_figures_add_up_to_the_ledger(tmp_path):
-    from lotsync.demo import DEMO_AS_OF, write_demo_practice
+    from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
     files = [str(p) for p in write_demo_practice(tmp_path / "practice")]
     r = run_files(files, as_of=DEMO_AS_OF, keep_movements=True)[0]
     p = compute_periods(r)

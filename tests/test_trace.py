@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import found, lot_of, run_files, write_book
-from lotsync.cli_audit import trace as trace_cmd
+from lotsync.cli.audit import trace as trace_cmd
 from lotsync.tables.values import lot_key
-from lotsync.trace import (TraceError, dumps, recall_rows, to_json, trace_lot, trace_patient,
+from lotsync.audit.trace import (TraceError, dumps, recall_rows, to_json, trace_lot, trace_patient,
                            write_recall)
 
 AS_OF = date(2026, 6, 30)
@@ -311,7 +311,7 @@ def test_trace_through_a_subprocess(practice):
 def test_demo_lot_used_at_both_locations_lists_every_patient(tmp_path):
     import openpyxl
 
-    from lotsync.demo import DEMO_AS_OF, write_demo_practice
+    from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
     files = [str(p) for p in write_demo_practice(tmp_path / "practice")]
     r = result_of(files, as_of=DEMO_AS_OF)
     both = sorted({m.lot_key for m in r.movements if m.kind == "used"

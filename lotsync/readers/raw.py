@@ -8,6 +8,8 @@ every row the sheet holds, in sheet order, with row 1 of the sheet at index 0.
 
 from __future__ import annotations
 
+from lotsync.errors import LotsyncError
+
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Union
@@ -17,7 +19,7 @@ from typing import Union
 Cell = Union[None, str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta]
 
 
-class ReadError(Exception):
+class ReadError(LotsyncError):
     """A source cannot be read at all. Its message is one line for the user: it names the
     file and says what to do. It never contains cell contents (patient names are PHI)."""
 

@@ -17,6 +17,8 @@ names the key path and what is wrong (exit 2).
 
 from __future__ import annotations
 
+from lotsync.errors import LotsyncError
+
 import fnmatch
 import tomllib
 from pathlib import Path, PurePath
@@ -29,7 +31,7 @@ from lotsync.tables.headers import ALL_FIELDS, normalize_header
 KindName = Literal["inventory", "visits", "adjustments", "counts", "products", "ignore"]
 
 
-class MappingError(Exception):
+class MappingError(LotsyncError):
     """A mapping file that cannot be used; the message is one line."""
 
 

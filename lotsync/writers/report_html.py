@@ -371,7 +371,7 @@ def _units_by_provider(periods, top: int = 8) -> str:
 def _periods(periods) -> str:
     if periods is None:
         return ""
-    from lotsync.periods import period_table, provider_table, supply_table
+    from lotsync.audit.periods import period_table, provider_table, supply_table
     return "\n".join((
         _units_by_provider(periods),
         _table_section("Periods", *period_table(periods)),

@@ -8,7 +8,7 @@ totals across runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from lotsync.history import TrendPoint
+from lotsync.nightly.history import TrendPoint
 from lotsync.model import Source
 
 

@@ -56,7 +56,7 @@ def _columns(tb, names) -> None:
 
 def _run(sources, as_of, mapping, day_first, no_infer, config_path=None):
     """The ledger, with movements, from SOURCES or from lotsync.toml (as `reconcile` reads it)."""
-    from lotsync.config import ConfigError, effective_settings, load_config, reconcile_options
+    from lotsync.nightly.settings import ConfigError, effective_settings, load_config, reconcile_options
     from lotsync.pipeline import NoInventoryError, SourceReader, run
     from lotsync.readers.raw import ReadError
 
@@ -200,7 +200,7 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
     """
     from rich.console import Console
 
-    from lotsync.trace import TraceError, dumps, to_json, trace_lot, trace_patient, write_recall
+    from lotsync.audit.trace import TraceError, dumps, to_json, trace_lot, trace_patient, write_recall
 
     if patient is not None:
         if not patient.strip():
@@ -214,14 +214,14 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
         raise AuditError(f"{out_file}: --out writes a .xlsx or .csv file")
     key = None
     if mask_patients:
-        from lotsync.mask import MaskKeyError, mask_key_from_env
+        from lotsync.audit.mask import MaskKeyError, mask_key_from_env
         try:
             key = mask_key_from_env(None)
         except MaskKeyError as e:
             raise AuditError(str(e)) from None
     result = _run(sources, as_of, mapping, day_first, no_infer, config_path)
     if key is not None:
-        from lotsync.mask import mask_result, pseudonym
+        from lotsync.audit.mask import mask_result, pseudonym
         result = mask_result(result, key)
     try:
         if patient is not None:

@@ -48,6 +48,8 @@ previous run's: the same set of sources with the same bytes.
 
 from __future__ import annotations
 
+from lotsync.errors import LotsyncError
+
 import datetime as dt
 import fcntl
 import hashlib
@@ -75,7 +77,7 @@ _before_commit: Callable[[], None] | None = None
 ALL: Any = object()
 
 
-class HistoryError(Exception):
+class HistoryError(LotsyncError):
     """The history cannot be used (locked, newer schema, not a history); one line."""
 
 

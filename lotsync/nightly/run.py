@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from lotsync.config import effective_settings, load_config, reconcile_options
-from lotsync.history import InputRecorder, RunRecord, apply_history, open_history
+from lotsync.nightly.settings import effective_settings, load_config, reconcile_options
+from lotsync.nightly.history import InputRecorder, RunRecord, apply_history, open_history
 from lotsync.pipeline import Loaded, SourceReader, gc_paused, run
 from lotsync.reconcile.result import Result
 
@@ -70,7 +70,7 @@ def publish_sheets(result: Result, loaded: Loaded, reader: SourceReader, write: 
                          + (": " + ", ".join(f"{c.tab}!{c.a1}" for c in changes[:20]) if changes else "")
                          + " and refresh the 'lotsync findings' and 'lotsync summary' tabs")
         return lines
-    from lotsync.cli import CannotRun
+    from lotsync.errors import CannotRun
     from lotsync.writers.gsheets_writeback import WriteBackError, write_back
     ftable, stable = findings_table(result), summary_table(result)
     for sid, changes in plans.items():
@@ -162,7 +162,7 @@ class NightlyRun:
                 credentials: str | None = None, apply_lot_repairs: bool = False,
                 verbose: bool = False, mask_patients: bool = False,
                 date_from: dt.date | None = None, date_to: dt.date | None = None) -> "NightlyRun":
-        from lotsync.cli import CannotRun
+        from lotsync.errors import CannotRun
         cwd = Path.cwd()
         cfg = load_config(config_path, cwd)
         settings = effective_settings(cfg, overrides, cwd)
@@ -171,7 +171,7 @@ class NightlyRun:
                             "lotsync.toml (lotsync config --init writes a starter)")
         mask_key = None
         if mask_patients:
-            from lotsync.mask import mask_key_from_env
+            from lotsync.audit.mask import mask_key_from_env
             mask_key = mask_key_from_env(None)
         if date_from and date_to and date_from > date_to:
             raise CannotRun(f"--from {date_from} is after --to {date_to}")
@@ -184,7 +184,7 @@ class NightlyRun:
         s = self.settings
         opts = reconcile_options(s, infer_lots=self.infer_lots, keep_movements=True)
         if s["history"] is not None:
-            from lotsync.runlog import log_start, setup_run_log
+            from lotsync.nightly.runlog import log_start, setup_run_log
             self.history = open_history(s["history"])
             self.log = setup_run_log(Path(s["history"]).parent, self.verbose)
             log_start(self.log, s["sources"], opts.as_of, s["config"])
@@ -195,9 +195,9 @@ class NightlyRun:
                 with (progress_factory() if progress_factory else nullcontext()) as progress:
                     result, loaded = run(s["sources"], opts, s["mapping"], read=rec.read, progress=progress)
                 if self.mask_key is not None:
-                    from lotsync.mask import mask_result
+                    from lotsync.audit.mask import mask_result
                     result = mask_result(result, self.mask_key)
-                from lotsync.periods import compute_periods, periods_report
+                from lotsync.audit.periods import compute_periods, periods_report
                 from lotsync.writers.json_report import report_dict
                 periods = compute_periods(result, self.date_from, self.date_to)
                 report = report_dict(result)
@@ -212,7 +212,7 @@ class NightlyRun:
                         outcome.record = record
                         outcome.report = apply_history(report, record)
                         # the trend up to the previous run, plus this one
-                        from lotsync.history import TrendPoint
+                        from lotsync.nightly.history import TrendPoint
                         from lotsync.writers.since import build_since
                         t = result.totals
                         here = TrendPoint(record.run_id, self.started.isoformat(), result.as_of.isoformat(),
@@ -225,7 +225,7 @@ class NightlyRun:
                     self._write(outcome)
         except BaseException as e:
             if self.log is not None:
-                from lotsync.runlog import log_failure
+                from lotsync.nightly.runlog import log_failure
                 log_failure(self.log, str(e).splitlines()[0] if str(e) else type(e).__name__)
             raise
         self.outcome = outcome
@@ -253,7 +253,7 @@ class NightlyRun:
 
     def finish(self, status: int) -> None:
         if self.log is not None and self.outcome is not None:
-            from lotsync.runlog import close_run_log, log_finish
+            from lotsync.nightly.runlog import close_run_log, log_finish
             log_finish(self.log, self.outcome.result, self.outcome.record, self.outcome.written,
                        status, time.monotonic() - self._t0)
             close_run_log(self.log)

@@ -36,7 +36,7 @@ from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
-from lotsync.demo_plan import Planted
+from lotsync.demo.plan import Planted
 
 #: The demo's reconcile date: the last day of the simulated year.
 DEMO_AS_OF: dt.date = dt.date(2026, 11, 30)

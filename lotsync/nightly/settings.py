@@ -36,6 +36,8 @@ Command-line options override the file: `effective_settings(config, overrides)`.
 
 from __future__ import annotations
 
+from lotsync.errors import LotsyncError
+
 import datetime as dt
 import difflib
 import glob
@@ -50,7 +52,7 @@ from urllib.parse import quote
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
-from lotsync.history import DEFAULT_HISTORY  # .lotsync/history.sqlite, beside the config
+from lotsync.nightly.history import DEFAULT_HISTORY  # .lotsync/history.sqlite, beside the config
 from lotsync.tables.mapping import KindName, Mapping, SheetMapping
 from lotsync.tables.mapping import _loc  # one spelling of a key path: sources[2].path
 
@@ -61,7 +63,7 @@ FAIL_ON = ("error", "warning", "info", "never")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".tsv", ".txt"}
 
 
-class ConfigError(Exception):
+class ConfigError(LotsyncError):
     """A config file (or an override) that cannot be used; the message is one line."""
 
 

@@ -10,7 +10,7 @@ check that reconciling the demo finds each one (and, ideally, nothing else).
 The list is a literal, not computed, so a reviewer can read it without running anything;
 `lotsync.demo.plan_demo_practice().planted` recomputes it from the generator and a test
 asserts the two agree. After changing the generator, print the new list with
-`python -m lotsync.demo --print-planted` and paste it over the list below.
+`python -m lotsync.demo.practice --print-planted` and paste it over the list below.
 
 Fields: `code` is the finding code (SPEC §3); `file` is the file name as written into the
 demo folder, `sheet` the tab (None for a CSV file), `cell` the A1 cell the finding should

@@ -24,6 +24,8 @@ movements are the trace: every change to a lot's balance, with the row that made
 
 from __future__ import annotations
 
+from lotsync.errors import LotsyncError
+
 import csv
 import datetime as dt
 import re
@@ -36,7 +38,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from lotsync.mask import normalise_patient
+from lotsync.audit.mask import normalise_patient
 from lotsync.model import Source
 from lotsync.reconcile.lots import LEDGER_CONTEXT, ZERO
 from lotsync.reconcile.result import LotResult, Movement, Result
@@ -47,7 +49,7 @@ GAP_CODES = ("UNKNOWN_LOT", "LOT_PRODUCT_MISMATCH")
 NO_PATIENT = "(patient not recorded)"
 
 
-class TraceError(Exception):
+class TraceError(LotsyncError):
     """The query cannot be traced (not a lot number, no movements kept): exit 2."""
 
 

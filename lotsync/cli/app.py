@@ -14,13 +14,12 @@ from pathlib import Path
 import click
 
 from lotsync import __version__
-from lotsync.config import OUTPUT_FORMATS as FORMATS  # json, csv, xlsx, html, corrected
+from lotsync.nightly.settings import OUTPUT_FORMATS as FORMATS  # json, csv, xlsx, html, corrected
 
 FAIL_LEVELS = {"error": 0, "warning": 1, "info": 2, "never": -1}
 
 
-class CannotRun(Exception):
-    """Exit 2 with this one line."""
+from lotsync.errors import CannotRun, LotsyncError  # noqa: E402,F401  (re-exported for callers)
 
 
 def _parse_as_of(value: str | None) -> dt.date:
@@ -136,7 +135,7 @@ def reconcile(sources, config_path, as_of, mapping, day_first, out_dir, toleranc
       lotsync reconcile Inventory.xlsx "Treatments 2026.xlsx" --as-of 2026-11-30 --out lotsync-out
       lotsync reconcile --config clinic/lotsync.toml --quiet      # nightly, from cron
     """
-    from lotsync.nightly import NightlyRun
+    from lotsync.nightly.run import NightlyRun
 
     overrides = {"sources": list(sources) or None, "as_of": as_of, "day_first": day_first,
                  "tolerance": tolerance, "expiring_days": expiring_days, "fail_on": fail_on,
@@ -226,7 +225,7 @@ def demo(out_dir) -> None:
     Example:
       lotsync demo --out lotsync-demo
     """
-    from lotsync.demo import DEMO_AS_OF, write_demo_practice
+    from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
     from lotsync.writers.terminal import print_summary
 
     out = Path(out_dir)
@@ -237,7 +236,7 @@ def demo(out_dir) -> None:
     else:
         files = [str(p) for p in write_demo_practice(practice_dir)]
         click.echo(f"Wrote a sample practice to {practice_dir}: {', '.join(Path(f).name for f in files)}")
-    from lotsync.nightly import NightlyRun
+    from lotsync.nightly.run import NightlyRun
     # the same path as `lotsync reconcile` (periods, every output), with no run history
     run_ = NightlyRun.prepare(None, {"sources": files, "as_of": DEMO_AS_OF.isoformat(),
                                      "out": str(out), "history": False, "fail_on": "never"})
@@ -277,7 +276,7 @@ def config(config_path, show, init_path) -> None:
       lotsync config --init            # writes ./lotsync.toml
       lotsync config --show
     """
-    from lotsync.config import effective_settings, load_config, show_settings, write_starter
+    from lotsync.nightly.settings import effective_settings, load_config, show_settings, write_starter
 
     if init_path:
         click.echo(f"Wrote {write_starter(init_path)}")
@@ -301,8 +300,8 @@ def history(config_path, history_path, run_id, as_json) -> None:
       lotsync history
       lotsync history --run 12 --json
     """
-    from lotsync.config import effective_settings, load_config
-    from lotsync.history import format_run, format_runs, open_history, to_jsonable
+    from lotsync.nightly.settings import effective_settings, load_config
+    from lotsync.nightly.history import format_run, format_runs, open_history, to_jsonable
 
     cfg = load_config(config_path, Path.cwd())
     s = effective_settings(cfg, {"history": history_path})
@@ -319,20 +318,13 @@ def history(config_path, history_path, run_id, as_json) -> None:
         h.close()
 
 
-from lotsync.cli_audit import trace  # noqa: E402  (the recall command lives with the audit code)
+from lotsync.cli.audit import trace  # noqa: E402  (the recall command lives with the audit code)
 
 cli.add_command(trace)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: turns every failure to run into exit 2 and one line on stderr."""
-    from lotsync.config import ConfigError
-    from lotsync.history import HistoryError
-    from lotsync.mask import MaskKeyError
-    from lotsync.pipeline import NoInventoryError
-    from lotsync.readers import ReadError
-    from lotsync.tables.mapping import MappingError
-
     try:
         rv = cli.main(args=argv, prog_name="lotsync", standalone_mode=False)
         sys.exit(rv or 0)
@@ -344,8 +336,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as e:
         click.echo(f"lotsync: {e.format_message()}", err=True)
         sys.exit(2)
-    except (ReadError, NoInventoryError, MappingError, CannotRun, FileExistsError, ConfigError,
-            HistoryError, MaskKeyError) as e:
+    except (LotsyncError, FileExistsError) as e:
         click.echo(f"lotsync: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:

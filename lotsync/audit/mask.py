@@ -27,6 +27,8 @@ they stand as the patient (by_visit, movements, the sheet view).
 
 from __future__ import annotations
 
+from lotsync.errors import LotsyncError
+
 import base64
 import hashlib
 import hmac
@@ -50,7 +52,7 @@ _VISIT_KEY = re.compile(r"^(\d{4}-\d{2}-\d{2})\|(.*)\|([^|]*)$", re.S)
 _FREE_TEXT_FIELDS = ("visit_id", "reason", "staff", "supplier", "invoice")
 
 
-class MaskKeyError(Exception):
+class MaskKeyError(LotsyncError):
     """No usable masking key (exit 2, one line)."""
 
 
