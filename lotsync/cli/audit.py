@@ -56,7 +56,12 @@ def _columns(tb, names) -> None:
 
 def _run(sources, as_of, mapping, day_first, no_infer, config_path=None):
     """The ledger, with movements, from SOURCES or from lotsync.toml (as `reconcile` reads it)."""
-    from lotsync.nightly.settings import ConfigError, effective_settings, load_config, reconcile_options
+    from lotsync.nightly.settings import (
+        ConfigError,
+        effective_settings,
+        load_config,
+        reconcile_options,
+    )
     from lotsync.pipeline import NoInventoryError, SourceReader, run
     from lotsync.readers.raw import ReadError
 
@@ -200,7 +205,14 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
     """
     from rich.console import Console
 
-    from lotsync.audit.trace import TraceError, dumps, to_json, trace_lot, trace_patient, write_recall
+    from lotsync.audit.trace import (
+        TraceError,
+        dumps,
+        to_json,
+        trace_lot,
+        trace_patient,
+        write_recall,
+    )
 
     if patient is not None:
         if not patient.strip():
