@@ -48,6 +48,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from lotsync.reconcile.lots import DIVISION, LEDGER_CONTEXT, ZERO
 from lotsync.reconcile.result import Result
 from lotsync.tables.values import clean_text
+# laid out by the writers (the core never imports audit); importable from here as before
+from lotsync.writers.period_tables import PERIOD_HEADERS, period_table, provider_table, supply_table  # noqa: F401
 
 GAP_CODES = frozenset({"MISSING_LOT", "UNKNOWN_LOT", "LOT_PRODUCT_MISMATCH"})
 #: Findings that only a visit row that is in the ledger gets (rows kept out by
@@ -461,41 +463,3 @@ def periods_report(p: Periods) -> dict:
     return {"period_range": {"from": p.date_from.isoformat() if p.date_from else None,
                              "to": p.date_to.isoformat() if p.date_to else None},
             "periods": periods_json(p), "supply": supply_json(p), "providers": providers_json(p)}
-
-
-PERIOD_HEADERS = ["Period", "From", "To", "COGS", "Revenue", "Margin", "Received value",
-                  "Waste value", "Waste share", "Expired value", "Expired share", "Shrinkage value",
-                  "Opening value", "Closing value", "Visit rows", "Lot gaps", "Traceability",
-                  "FEFO violations", "FEFO compliance"]
-
-
-def period_table(p: Periods, kinds=("month", "quarter", "year")) -> tuple[list[str], list[list]]:
-    """(headers, rows) for an xlsx/HTML table: shares are fractions (format as %)."""
-    rows = [[f.period, f.start, f.end, f.cogs, f.revenue, f.margin, f.received_value, f.waste_value,
-             f.waste_share, f.expired_value, f.expired_share, f.shrinkage_value, f.opening_value,
-             f.closing_value, f.visit_rows, f.lot_gaps, f.traceability, f.fefo_violations,
-             f.fefo_compliance]
-            for f in (*p.months, *p.quarters, *p.years) if f.kind in kinds]
-    return PERIOD_HEADERS, rows
-
-
-def provider_table(p: Periods) -> tuple[list[str], list[list]]:
-    """(headers, rows): one row per provider and product (units), with the provider's gaps."""
-    headers = ["Provider", "Product", "Units", "Visit rows", "Lot gaps", "Share of all lot gaps",
-               "Lot gap rate", "FEFO violations", "Share of all FEFO violations"]
-    rows = []
-    for v in p.providers:
-        units = v.units or (ProductQty("", ZERO),)
-        for i, u in enumerate(units):
-            head = [v.visit_rows, v.lot_gaps, v.lot_gap_share, v.lot_gap_rate, v.fefo_violations,
-                    v.fefo_share] if i == 0 else [None] * 6
-            rows.append([v.provider, u.product or None, u.quantity if u.product else None] + head)
-    return headers, rows
-
-
-def supply_table(p: Periods) -> tuple[list[str], list[list]]:
-    headers = ["Product", "Unit", "Usable on hand", f"Used, last {p.supply_window_days} days",
-               "Daily use", "Days of supply (projection)", "Quantity at risk (projection)",
-               "Value at risk of expiring before use (projection)"]
-    return headers, [[s.product, s.unit, s.on_hand, s.used_in_window, s.daily_use, s.days_of_supply,
-                      s.quantity_at_risk, s.value_at_risk] for s in p.supply]

@@ -1005,7 +1005,7 @@ def _units_chart(book: _Book, periods) -> None:
 
 
 def _periods(book: _Book, periods) -> None:
-    from lotsync.audit.periods import period_table, provider_table, supply_table
+    from lotsync.writers.period_tables import period_table, provider_table, supply_table
     _plain_table(book, "Periods", *period_table(periods))
     _plain_table(book, "Providers", *provider_table(periods))
     _units_chart(book, periods)

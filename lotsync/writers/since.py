@@ -8,8 +8,21 @@ totals across runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from lotsync.nightly.history import TrendPoint
+from decimal import Decimal
+from typing import Protocol
+
 from lotsync.model import Source
+
+
+class TrendPoint(Protocol):
+    """One run's totals, as the run history gives them (`lotsync.nightly.history.TrendPoint`).
+    Named by what it holds, not imported: the writers never import lotsync.nightly."""
+    run_id: int
+    as_of: str
+    cogs: Decimal | None
+    on_hand_value: Decimal | None
+    expired_on_hand_value: Decimal | None
+    open_errors: int
 
 
 @dataclass(frozen=True)
