@@ -18,7 +18,11 @@ from lotsync.reconcile import Options
 from lotsync.tables.detect import detect_table
 from lotsync.tables.mapping import Mapping
 from lotsync.templates import INIT_NAME, build_starter, init_workbook, starter_path
-from lotsync.templates.build import ADJUSTMENT_TYPES, TABS
+from lotsync.templates.build import load_definition
+
+DEFINITION = load_definition()  # templates/starter.toml
+TABS = DEFINITION.tabs
+ADJUSTMENT_TYPES = DEFINITION.workbook.adjustment_types
 
 DATA_TABS = {"Products": Kind.PRODUCTS, "Inventory": Kind.INVENTORY, "Visits": Kind.VISITS,
              "Adjustments": Kind.ADJUSTMENTS, "Counts": Kind.COUNTS}
@@ -50,7 +54,7 @@ def test_committed_starter_is_what_build_makes(tmp_path):
     assert committed.is_file(), "run: python -m lotsync.templates.build"
     fresh = build_starter(tmp_path / "starter.xlsx")
     assert describe(committed) == describe(fresh), \
-        "starter.xlsx drifted from build.py: run python -m lotsync.templates.build"
+        "starter.xlsx drifted from templates/starter.toml: run python -m lotsync.templates.build"
 
 
 def test_every_data_tab_is_read_without_a_mapping():
@@ -145,3 +149,49 @@ def test_init_copies_the_starter_and_never_overwrites(tmp_path):
     assert "\n" not in str(e.value) and INIT_NAME in str(e.value) and "overwrite" in str(e.value)
     assert made.read_bytes() == b"the clinic's own data"
     assert sorted(p.name for p in dest.iterdir()) == [INIT_NAME]
+
+
+# --- the definition is data a person edits ----------------------------------------------
+
+
+def test_editing_the_definition_changes_the_built_workbook(tmp_path):
+    """A prompt, a width, a unit and a sample row changed in starter.toml show in the build."""
+    from lotsync.templates import template_dir
+
+    text = (template_dir() / "starter.toml").read_text(encoding="utf-8")
+    assert 'note = "The lot (batch) number printed on the box."' in text
+    text = (text.replace('note = "The lot (batch) number printed on the box."',
+                         'note = "Copy the lot from the carton."')
+            .replace('"each", "box"]', '"each", "box", "kit"]')
+            .replace('["Juvederm Ultra XC", "Juvederm Ultra", "Filler", "syringe", "", ""],',
+                     '["Juvederm Ultra XC", "Juvederm Ultra", "Filler", "syringe", "", ""],\n'
+                     '    ["Sculptra", "", "Biostimulator", "vial", "", ""],'))
+    edited = tmp_path / "starter.toml"
+    edited.write_text(text, encoding="utf-8")
+    wb = openpyxl.load_workbook(build_starter(tmp_path / "mine.xlsx", load_definition(edited)))
+    prompts = {dv.promptTitle: dv.prompt for dv in wb["Inventory"].data_validations.dataValidation}
+    assert prompts["Lot"] == "Copy the lot from the carton."
+    units = [dv for dv in wb["Visits"].data_validations.dataValidation if dv.promptTitle == "Unit"][0]
+    assert units.formula1.endswith(',box,kit"') and units.error.endswith("each, box and kit.")
+    assert [r for r in wb["Products"].iter_rows(min_row=4, values_only=True)] == \
+        [("Sculptra", None, "Biostimulator", "vial", None, None)]
+
+
+@pytest.mark.parametrize("change, where", [
+    (('kind = "date"', 'kind = "dat"'), "kind"),
+    (("data_rows = 2000", "data_rows = 2000\nrows = 5"), "rows"),
+    (('name = "Products"', 'name = "Catalog"'), "Products"),
+], ids=["unknown kind", "unknown key", "no Products tab"])
+def test_a_mistyped_definition_is_refused_by_name(tmp_path, change, where):
+    """A typo must fail the build, not silently drop a column's validation."""
+    from pydantic import ValidationError
+
+    from lotsync.templates import template_dir
+
+    text = (template_dir() / "starter.toml").read_text(encoding="utf-8")
+    assert change[0] in text
+    bad = tmp_path / "starter.toml"
+    bad.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(ValidationError) as e:
+        load_definition(bad)
+    assert where in str(e.value)

@@ -1,20 +1,29 @@
 """The starter workbook for a clinic that begins tracking lots (`lotsync init`).
 
-`starter.xlsx` beside this file is produced by `build_starter` and committed; a test fails
-when the two drift (cell contents, validations, tab names), so change this code, then run
+What the workbook holds (tabs, headers, widths, column kinds, prompts, sample rows, the
+Instructions text) is data: templates/starter.toml at the top of the repository (shipped
+as `lotsync.templates.files`), read and checked here (`load_definition`: a pydantic model
+that rejects unknown keys and kinds, so a typo fails the build instead of dropping a
+column's validation). How a column kind becomes a validation and a number format is code,
+below. `starter.xlsx` beside this file is what `build_starter` makes from the definition
+and is committed (so `lotsync init` needs neither the definition nor a build); a test
+fails when the two drift, so after changing the definition run
 
     python -m lotsync.templates.build
 
 to write the file again. Every header is a spelling lotsync reads without a mapping file
 (`lotsync/tables/aliases.toml`), and every column of every tab maps to a field, so a
-filled-in starter reconciles with no mapping and no unused columns.
+filled-in starter reconciles with no mapping and no unused columns (tested).
 
-Tabs: Instructions, Products (the catalog, two example rows), Inventory (receiving log with
-Remaining), Visits, Adjustments, Counts. Each data tab has a frozen, bold header row, widths
-that fit, date and money formats, and data validation: product and unit dropdowns (the
-product list is the Products tab, through the defined name `ProductList`), lots from the
-Inventory tab (a warning, not a block: a lot that is not there is allowed but flagged),
-dates between 1990 and 2100, positive quantities, and the adjustment types lotsync knows.
+Each data tab has a frozen, bold header row, widths that fit, date and money formats, and
+data validation: product and unit dropdowns (the product list is the Products tab, through
+the defined name `ProductList`), lots from the Inventory tab (a warning, not a block: a lot
+that is not there is allowed but flagged), dates between 1990 and 2100, positive
+quantities, and the adjustment types lotsync knows.
+
+Rejected: the definition in Python (v0.1: changing a prompt meant editing code); YAML
+(a second parser for one file; TOML is in the standard library and is what lotsync.toml
+and aliases.toml already use).
 """
 
 from __future__ import annotations
@@ -24,137 +33,114 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+import tomllib
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal, Union
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-#: Rows (below the header) that carry validation and formats.
-DATA_ROWS = 2000
-#: Rows of the Products tab that the product dropdown lists.
-PRODUCT_ROWS = 500
+from lotsync.templates import template_dir
+
+DEFINITION_NAME = "starter.toml"
 STARTER_NAME = "starter.xlsx"
 #: The file `lotsync init DIR` writes in DIR.
 INIT_NAME = "lotsync-inventory.xlsx"
 
-UNITS = ("units", "mL", "syringe", "vial", "mg", "mcg", "each", "box")
-ADJUSTMENT_TYPES = ("waste", "expired", "return", "adjustment", "transfer")
-
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_FONT = Font(bold=True)
-DATE_FORMAT = "yyyy-mm-dd"
-MONEY_FORMAT = '"$"#,##0.00'
 FIXED_DATE = dt.datetime(2026, 1, 1)  # document properties: the same bytes of XML each build
 
+Kind = Literal["text", "date", "quantity", "signed", "count", "money", "product", "unit", "lot", "type"]
 
-@dataclass(frozen=True)
-class Col:
-    header: str  # exactly a spelling lotsync reads (aliases.toml)
-    width: float
-    kind: str = "text"  # text | date | quantity | signed | count | money | product | unit | lot | type
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Col(_Strict):
+    header: str = Field(min_length=1)  # exactly a spelling lotsync reads (aliases.toml)
+    width: float = Field(gt=0)
+    kind: Kind = "text"
     note: str = ""  # the input prompt shown when the cell is selected
 
 
-TABS: dict[str, tuple[Col, ...]] = {
-    "Products": (
-        Col("Product", 26, note="The product's name as you write it everywhere else."),
-        Col("Aliases", 30, note="Other names for it, separated by commas (optional)."),
-        Col("Category", 14, note="Neurotoxin, filler, skin, ... (optional)."),
-        Col("Unit", 10, "unit", "The unit you inject or use it in: units, mL, syringe, ..."),
-        Col("Package Unit", 13, "unit", "What you buy it in, if different: vial, box, ... (optional)."),
-        Col("Units per Package", 17, "quantity", "How many units of use one package holds (optional)."),
-    ),
-    "Inventory": (
-        Col("Date Received", 14, "date", "The day the delivery arrived."),
-        Col("Product", 26, "product", "Pick from the Products tab."),
-        Col("Lot", 16, note="The lot (batch) number printed on the box."),
-        Col("Expiration", 12, "date", "The expiration printed on the box."),
-        Col("Quantity", 10, "quantity", "How much arrived, in the Unit column's unit."),
-        Col("Unit", 10, "unit", "The unit of Quantity (the Products tab's unit or package unit)."),
-        Col("Unit Cost", 11, "money", "What one Unit cost (from the invoice)."),
-        Col("Remaining", 11, "count", "How much of this receipt you think is left (lotsync checks it)."),
-        Col("Location", 14, note="The site it is kept at; leave blank if you have one."),
-        Col("Supplier", 18, note="Who sent it (optional)."),
-        Col("Invoice", 14, note="Invoice or PO number (optional)."),
-    ),
-    "Visits": (
-        Col("Date", 12, "date", "The day of the treatment."),
-        Col("Visit ID", 10, note="Your appointment or ticket number (optional)."),
-        Col("Patient", 16, note="A patient ID or chart number; avoid full names."),
-        Col("Provider", 16, note="Who injected."),
-        Col("Product", 26, "product", "Pick from the Products tab."),
-        Col("Lot", 16, "lot", "The lot used, from the vial or syringe label."),
-        Col("Quantity", 10, "quantity", "How much was used, in the Unit column's unit."),
-        Col("Unit", 10, "unit", "The unit of Quantity."),
-        Col("Location", 14, note="The site of the visit; leave blank if you have one."),
-        Col("Price", 11, "money", "What the patient was charged for this product (optional)."),
-    ),
-    "Adjustments": (
-        Col("Date", 12, "date", "The day it happened."),
-        Col("Product", 26, "product", "Pick from the Products tab."),
-        Col("Lot", 16, "lot", "The lot number."),
-        Col("Quantity", 10, "signed", "How much. Positive, except for 'adjustment': + adds, - removes."),
-        Col("Unit", 10, "unit", "The unit of Quantity."),
-        Col("Type", 12, "type", "waste, expired, return, adjustment or transfer."),
-        Col("Reason", 28, note="Why (dropped vial, expired, count correction, ...)."),
-        Col("Location", 14, note="Where it was; for a transfer, where it left from."),
-        Col("To Location", 14, note="For a transfer: where it went."),
-        Col("Staff", 14, note="Who recorded it (optional)."),
-    ),
-    "Counts": (
-        Col("Date", 12, "date", "The day of the physical count."),
-        Col("Product", 26, "product", "Pick from the Products tab."),
-        Col("Lot", 16, "lot", "The lot counted."),
-        Col("Counted", 10, "count", "How much is physically there."),
-        Col("Unit", 10, "unit", "The unit of Counted."),
-        Col("Location", 14, note="The site counted; leave blank if you have one."),
-    ),
-}
+class Sheet(_Strict):
+    name: str = Field(min_length=1, max_length=31)  # Excel's limit on a tab's name
+    columns: tuple[Col, ...] = Field(min_length=1)
+    sample_rows: tuple[tuple[Union[str, int, float], ...], ...] = ()  # "" is an empty cell
 
-EXAMPLE_PRODUCTS = (
-    ("Botox", "Botox Cosmetic, onabotulinumtoxinA", "Neurotoxin", "units", "vial", 100),
-    ("Juvederm Ultra XC", "Juvederm Ultra", "Filler", "syringe", None, None),
-)
 
-INSTRUCTIONS = (
-    ("Lot tracking workbook", "title"),
-    ("Keep one row per event on each tab. lotsync reads this workbook as it is and re-derives "
-     "what each lot should have left, its cost, and what to use next.", ""),
-    ("Products", "heading"),
-    ("One row per product you stock. Unit is what you inject or use it in (units, mL, syringe); "
-     "if you buy it in another unit (a vial of 100 units), give Package Unit and Units per "
-     "Package. The two example rows may be changed or deleted.", ""),
-    ("Inventory", "heading"),
-    ("One row per delivery of one lot: the date it arrived, product, lot number and expiration "
-     "from the box, quantity and unit, unit cost from the invoice. Remaining is what you think "
-     "is left; lotsync checks it against your visits, adjustments and counts.", ""),
-    ("Visits", "heading"),
-    ("One row per product used in a treatment: date, patient ID, provider, product, the lot "
-     "from the label, and the quantity used. Record the lot every time: it is what traces a "
-     "patient to a vial.", ""),
-    ("Adjustments", "heading"),
-    ("Everything that is not a treatment: waste (a dropped vial), expired (written off), return "
-     "(sent back to the supplier), adjustment (+ adds, - removes), transfer (moved from Location "
-     "to To Location).", ""),
-    ("Counts", "heading"),
-    ("A physical count of a lot: the date and what was there. A count sets the lot's balance.", ""),
-    ("Tips", "heading"),
-    ("Leave Location blank if you have one site. Do not rename the header row; you may add rows, "
-     "but keep one table per tab. Dates as dates (2026-03-04).", ""),
-    ("Check it with:  lotsync reconcile lotsync-inventory.xlsx --out lotsync-out", ""),
-)
+class Paragraph(_Strict):
+    text: str
+    style: Literal["", "title", "heading"] = ""
+
+
+class WorkbookSettings(_Strict):
+    data_rows: int = Field(gt=0)
+    product_rows: int = Field(gt=0)
+    units: tuple[str, ...] = Field(min_length=1)
+    adjustment_types: tuple[str, ...] = Field(min_length=1)
+    header_fill: str = Field(pattern=r"^[0-9A-Fa-f]{6}$")
+    date_format: str
+    money_format: str
+    instructions_sheet: str = Field(min_length=1, max_length=31)
+    instructions_width: float = Field(gt=0)
+
+
+class StarterDefinition(_Strict):
+    workbook: WorkbookSettings
+    instructions: tuple[Paragraph, ...]
+    sheets: tuple[Sheet, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dropdowns_have_their_lists(self) -> "StarterDefinition":
+        """The product dropdown lists the Products tab's first column and the lot dropdown
+        the Inventory tab's Lot column: those must exist (names are unique, too)."""
+        tabs = self.tabs
+        if len(tabs) != len(self.sheets) or self.workbook.instructions_sheet in tabs:
+            raise ValueError("every tab needs its own name")
+        if "Products" not in tabs or tabs["Products"][0].header != "Product":
+            raise ValueError("a tab named Products whose first column is Product is required "
+                             "(the product dropdowns list it)")
+        if "Inventory" not in tabs or "Lot" not in [c.header for c in tabs["Inventory"]]:
+            raise ValueError("a tab named Inventory with a Lot column is required (the lot dropdowns list it)")
+        return self
+
+    @property
+    def tabs(self) -> dict[str, tuple[Col, ...]]:
+        """Each data tab's columns, by tab name, in tab order."""
+        return {s.name: s.columns for s in self.sheets}
+
+
+def load_definition(path: str | os.PathLike | None = None) -> StarterDefinition:
+    """Read and check templates/starter.toml (or `path`)."""
+    if path is None:
+        return _default_definition()
+    with open(path, "rb") as fh:
+        return StarterDefinition.model_validate(tomllib.load(fh))
+
+
+@lru_cache(maxsize=1)
+def _default_definition() -> StarterDefinition:
+    return load_definition(template_dir() / DEFINITION_NAME)
+
+
+def _words(items: tuple[str, ...], last: str) -> str:
+    """("a", "b", "c"), "and" -> "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} {items[-1]}"
 
 
 def _serial(d: dt.date) -> int:
     return (d - dt.date(1899, 12, 30)).days
 
 
-def _validation(kind: str, ref: str) -> DataValidation | None:
+def _validation(kind: str, ref: str, wb: WorkbookSettings) -> DataValidation | None:
     """The validation of a column kind over the cell range `ref` (None: free text)."""
     if kind == "date":
         dv = DataValidation(type="date", operator="between", formula1=str(_serial(dt.date(1990, 1, 1))),
@@ -178,16 +164,16 @@ def _validation(kind: str, ref: str) -> DataValidation | None:
                             errorTitle="Not on the Products tab",
                             error="This product is not on the Products tab. Add it there, or pick one from the list.")
     elif kind == "unit":
-        dv = DataValidation(type="list", formula1='"' + ",".join(UNITS) + '"', allow_blank=True,
+        dv = DataValidation(type="list", formula1='"' + ",".join(wb.units) + '"', allow_blank=True,
                             errorStyle="warning", errorTitle="Unusual unit",
-                            error="lotsync knows units, mL, syringe, vial, mg, mcg, each and box.")
+                            error=f"lotsync knows {_words(wb.units, 'and')}.")
     elif kind == "lot":
         dv = DataValidation(type="list", formula1="LotList", allow_blank=True, errorStyle="warning",
                             errorTitle="Lot not received",
                             error="This lot is not on the Inventory tab. Check the label for a typo.")
     elif kind == "type":
-        dv = DataValidation(type="list", formula1='"' + ",".join(ADJUSTMENT_TYPES) + '"', allow_blank=True,
-                            errorTitle="Unknown type", error="Pick waste, expired, return, adjustment or transfer.")
+        dv = DataValidation(type="list", formula1='"' + ",".join(wb.adjustment_types) + '"', allow_blank=True,
+                            errorTitle="Unknown type", error=f"Pick {_words(wb.adjustment_types, 'or')}.")
     else:
         return None
     dv.showErrorMessage = True
@@ -195,21 +181,25 @@ def _validation(kind: str, ref: str) -> DataValidation | None:
     return dv
 
 
-def build_starter(path: str | os.PathLike) -> Path:
-    """Write the starter workbook to `path` (replacing it) and return the path."""
+def build_starter(path: str | os.PathLike, definition: StarterDefinition | None = None) -> Path:
+    """Write the starter workbook to `path` (replacing it) and return the path; from
+    templates/starter.toml unless another `definition` is given."""
+    d = definition or load_definition()
+    settings = d.workbook
+    header_fill = PatternFill("solid", fgColor=settings.header_fill.upper())
     wb = Workbook()
     wb.properties.creator = "lotsync"
     wb.properties.created = FIXED_DATE
     wb.properties.modified = FIXED_DATE
 
     ws = wb.active
-    ws.title = "Instructions"
-    ws.column_dimensions["A"].width = 72
+    ws.title = settings.instructions_sheet
+    ws.column_dimensions["A"].width = settings.instructions_width
     ws.sheet_view.showGridLines = False
     ws.page_setup.fitToWidth = 1  # printed: one portrait page wide
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    for i, (text, style) in enumerate(INSTRUCTIONS, start=1):
+    for i, (text, style) in enumerate(((p.text, p.style) for p in d.instructions), start=1):
         c = ws.cell(row=i, column=1, value=text)
         c.alignment = Alignment(wrap_text=True, vertical="top")
         if style == "title":
@@ -221,8 +211,8 @@ def build_starter(path: str | os.PathLike) -> Path:
         else:  # wrapped text: spreadsheet programs do not size rows that openpyxl wrote
             ws.row_dimensions[i].height = 15 * (len(text) // 68 + 1) + 4
 
-    last = DATA_ROWS + 1
-    for name, cols in TABS.items():
+    last = settings.data_rows + 1
+    for name, cols in d.tabs.items():
         ws = wb.create_sheet(name)
         ws.freeze_panes = "A2"
         ws.print_title_rows = "1:1"  # printed: the header on every page, landscape, one page wide
@@ -234,11 +224,11 @@ def build_starter(path: str | os.PathLike) -> Path:
             letter = get_column_letter(j)
             h = ws.cell(row=1, column=j, value=col.header)
             h.font = HEADER_FONT
-            h.fill = HEADER_FILL
+            h.fill = header_fill
             h.alignment = Alignment(wrap_text=True, vertical="center")
             ws.column_dimensions[letter].width = col.width
             ref = f"{letter}2:{letter}{last}"
-            dv = _validation(col.kind, ref)
+            dv = _validation(col.kind, ref, settings)
             if col.note:
                 if dv is None:
                     dv = DataValidation(type=None, allow_blank=True, sqref=ref)
@@ -247,21 +237,27 @@ def build_starter(path: str | os.PathLike) -> Path:
                 dv.prompt = col.note
             if dv is not None:
                 ws.add_data_validation(dv)
-            fmt = {"date": DATE_FORMAT, "money": MONEY_FORMAT}.get(col.kind)
+            fmt = {"date": settings.date_format, "money": settings.money_format}.get(col.kind)
             if fmt:  # a column style: new cells get it, and no empty cells are written
                 ws.column_dimensions[letter].number_format = fmt
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}1"
-    for row in EXAMPLE_PRODUCTS:
-        wb["Products"].append(list(row))
+        for row in sheet_rows(d, name):
+            ws.append(row)
 
-    wb.defined_names["ProductList"] = DefinedName("ProductList", attr_text=f"Products!$A$2:$A${PRODUCT_ROWS + 1}")
-    lot_col = get_column_letter([c.header for c in TABS["Inventory"]].index("Lot") + 1)
+    wb.defined_names["ProductList"] = DefinedName("ProductList", attr_text=f"Products!$A$2:$A${settings.product_rows + 1}")
+    lot_col = get_column_letter([c.header for c in d.tabs["Inventory"]].index("Lot") + 1)
     wb.defined_names["LotList"] = DefinedName("LotList", attr_text=f"Inventory!${lot_col}$2:${lot_col}${last}")
     wb.active = 0
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def sheet_rows(d: StarterDefinition, name: str) -> list[list]:
+    """The sample rows of tab `name`, with "" as an empty cell."""
+    sheet = next(s for s in d.sheets if s.name == name)
+    return [[None if v == "" else v for v in row] for row in sheet.sample_rows]
 
 
 def starter_path() -> Path:
@@ -306,7 +302,8 @@ def init_workbook(dest_dir: str | os.PathLike = ".") -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m lotsync.templates.build [PATH]`: write the starter (default: the committed one)."""
+    """`python -m lotsync.templates.build [PATH]`: write the starter from templates/starter.toml
+    (default PATH: the committed starter.xlsx beside this file)."""
     args = sys.argv[1:] if argv is None else argv
     target = Path(args[0]) if args else Path(__file__).with_name(STARTER_NAME)
     print(build_starter(target))
