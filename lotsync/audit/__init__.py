@@ -1,5 +1,5 @@
-"""What a consultant or a recall asks of a Result: trace a lot or patient, period figures,
-patient masking. Pure functions over the frozen Result, plus the recall list writers.
+"""What a consultant or a recall asks of a Result: trace a lot or patient, period figures, masking.
+May import writers and the core below them; never nightly, demo or cli.
 
-May import the core (model, reconcile, tables.values, writers.safe); never nightly or cli.
+Pure functions over the frozen Result, plus the recall list writers.
 """

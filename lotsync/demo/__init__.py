@@ -1,4 +1,3 @@
 """The bundled sample practice (`lotsync demo`) and the list of problems planted in it.
-
-May import the core and the templates; nothing but the command line and tests import it.
+May import audit, writers, templates and the core; never nightly or cli; only cli and tests import it.
 """

@@ -1,5 +1,3 @@
 """The unattended run: lotsync.toml settings, the run history, the run log, the nightly run.
-
-May import the core (pipeline, model, readers, tables, reconcile, writers, audit); never
-the command line.
+May import audit, writers and the core; never demo or the command line.
 """

@@ -1,4 +1,5 @@
-"""File readers: a spreadsheet or CSV file in, its sheets as `RawSheet`s out.
+"""File readers: a spreadsheet, CSV file or Google Sheet in, its sheets as `RawSheet`s out.
+May import lotsync.errors only: the bottom of the core (tables and all above read through it).
 
     from lotsync.readers import read_path, RawSheet, ReadError
     sheets = read_path("inventory.xlsx")   # list[RawSheet], tab order

@@ -1,4 +1,5 @@
 """The pure core: typed rows in, a frozen `Result` out. No files, network or printing.
+May import tables (values), findings, model, errors; never readers, pipeline, writers or above.
 
 Pipeline (each stage returns data and findings, Beancount-style):
     build_catalog -> book_events (lots, sweep, inference) -> check_lots -> compute_cogs

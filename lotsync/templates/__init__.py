@@ -1,11 +1,11 @@
-"""How lotsync looks, loaded from the top-level templates/ folder (shipped as the package
-`lotsync.templates.files`): the report's Jinja2 templates and stylesheet, and the starter
-workbook (`lotsync init`), whose definition is templates/starter.toml and whose built copy
-is `starter.xlsx` here (run `python -m lotsync.templates.build` after changing the
-definition; a test fails when the two drift).
+"""How lotsync looks: the top-level templates/ folder (report templates, starter workbook), loaded.
+May import nothing else in lotsync (it sits at the bottom of the core, beside readers).
 
-May import the model only (it is read by writers, demo and cli); never nightly, audit,
-cli or demo.
+templates/ ships inside the package as `lotsync.templates.files` (pyproject's package-dir):
+the report's Jinja2 templates and stylesheet, and templates/starter.toml, the definition of
+the starter workbook (`lotsync init`) whose built copy is `starter.xlsx` here (run
+`python -m lotsync.templates.build` after changing the definition; a test fails when the
+two drift).
 """
 
 from __future__ import annotations
