@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -35,11 +36,21 @@ AS_OF = dt.date(2026, 6, 30)
 D = Decimal
 
 
+@dataclass(frozen=True)
+class Styled:
+    """A cell with an Excel number format, as a person typed it: `Styled(date(2026, 5, 1),
+    "mm/yyyy")` is what Excel stores when `5/2026` is typed into a cell."""
+
+    value: object
+    number_format: str
+
+
 def write_book(path: str | Path, sheets: dict[str, list[list]], *, epoch1904: bool = False) -> str:
     """An .xlsx with one tab per entry, tabs in the order given; `rows[0]` is sheet row 1.
 
     An empty list is a blank row. Text that starts with "=" is stored as text, not as a
-    formula (a clinic's cell that happens to look like one)."""
+    formula (a clinic's cell that happens to look like one). A `Styled` value gets its
+    number format."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     if epoch1904:
@@ -51,7 +62,12 @@ def write_book(path: str | Path, sheets: dict[str, list[list]], *, epoch1904: bo
             for c_i, value in enumerate(row, start=1):
                 if value is None:
                     continue
+                fmt = None
+                if isinstance(value, Styled):
+                    value, fmt = value.value, value.number_format
                 cell = ws.cell(row=r_i, column=c_i, value=value)
+                if fmt is not None:
+                    cell.number_format = fmt
                 if isinstance(value, str) and value.startswith("="):
                     cell.data_type = "s"
     path = Path(path)

@@ -345,7 +345,8 @@ class Booker:
         self.add("UNKNOWN_UNIT",
                  f"'{row.unit}' cannot be converted to {info.name}'s unit of use "
                  f"({info.unit or 'none known'}{conv}); the row takes nothing.",
-                 row.ref, fld, product=info.name, location=row.location or None,
+                 row.ref, fld, product=info.name, lot=getattr(row, "lot", None),
+                 location=row.location or None,
                  date=getattr(row, "date", None) or getattr(row, "received_date", None),
                  suggestion=(f"Add units per package for {info.package_unit or row.unit} to the "
                              f"Products tab, or record the quantity in {info.unit}."

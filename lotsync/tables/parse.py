@@ -14,7 +14,7 @@ million cells with a few thousand distinct values is parsed a few thousand times
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -207,7 +207,8 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
                     typed, extra = _build_row(kind, ref, vals, has_unit_col)
                 except _RowError as e:
                     findings.append(make_finding(e.code, e.message, ref.source(e.field),
-                                                 identity=ref.fingerprint))
+                                                 identity=ref.fingerprint,
+                                                 **_row_names(vals, date_field)))
                     read += 1
                     continue
                 findings.extend(extra)
@@ -257,6 +258,12 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
                 row_errors.append(make_finding(
                     "MISSING_REQUIRED", f"The table has no {FIELD_LABEL.get(f, f)} column.",
                     ref.source(None), identity=ref.fingerprint))
+        if row_errors or soft:
+            # a person must find the row from its finding alone (SPEC §4): name what of
+            # the row could be read, also on a row kept out of the ledger
+            names = _row_names(vals, date_field)
+            row_errors = [replace(f, **names) for f in row_errors]
+            soft = [replace(f, **names) for f in soft]
         if row_errors:
             # kept out: only INVALID_VALUE / MISSING_REQUIRED, but every unreadable cell
             # (an optional one too) still gets its own finding (SPEC §1, §3)
@@ -267,7 +274,8 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
         try:
             typed, extra = _build_row(kind, ref, vals, has_unit_col)
         except _RowError as e:
-            findings.append(make_finding(e.code, e.message, ref.source(e.field), identity=ref.fingerprint))
+            findings.append(make_finding(e.code, e.message, ref.source(e.field), identity=ref.fingerprint,
+                                         **_row_names(vals, date_field)))
             findings.extend(soft)
             read += 1
             continue
@@ -342,6 +350,18 @@ def _column_pass(data: list[list[Any]], cols: dict[str, list], parsers: dict[str
         return {f: v for f, col in columns if (v := col[i]) is not _BLANK}
 
     return row
+
+
+def _row_names(vals: dict[str, Any], date_field: str | None) -> dict[str, Any]:
+    """The product, lot (as written), location and date of a row, as far as they could be
+    read: what every finding on the row names (SPEC §4). A lot cell saying "not recorded"
+    names no lot."""
+    lot = vals.get("lot")
+    d = vals.get(date_field) if date_field else None
+    return {"product": vals.get("product"),
+            "lot": lot if isinstance(lot, str) and lot_key(lot) is not None else None,
+            "location": vals.get("location") or None,
+            "date": d if isinstance(d, dt.date) else None}
 
 
 class _RowError(Exception):
