@@ -24,12 +24,13 @@ from lotsync.model import (AdjustmentRow, AdjustmentType, CountRow, Finding, Inv
 from lotsync.tables.detect import Detection
 from lotsync.tables.headers import KIND_FIELDS
 from lotsync.tables.values import (canon_unit, clean_text, decide_day_first, lot_key, lot_text,
-                                   parse_date, parse_number)
+                                   parse_date, parse_number, read_place, read_unit)
 
 DATE_FIELDS = {"date", "received_date", "expiration"}
 NUMBER_FIELDS = {"quantity", "unit_cost", "total_cost", "remaining", "price", "counted",
                  "units_per_package"}
 UNIT_FIELDS = {"unit", "package_unit"}
+PLACE_FIELDS = {"location", "to_location"}
 
 FIELD_LABEL = {
     "received_date": "received date", "unit_cost": "unit cost", "total_cost": "total cost",
@@ -112,7 +113,9 @@ def _field_parser(field_name: str, column_cells: list[Any], opts: ParseOptions) 
                 raise ValueError("not a number")
             return parse_number(c)
     elif field_name in UNIT_FIELDS:
-        raw = canon_unit
+        raw = read_unit
+    elif field_name in PLACE_FIELDS:
+        raw = read_place
     elif field_name == "lot":
         raw = lot_text
     elif field_name == "type":

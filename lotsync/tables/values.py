@@ -55,6 +55,32 @@ def canon_unit(text: object) -> str | None:
     return _UNIT_WORDS.get(s, s)
 
 
+#: What a unit or location cell holds when it names nothing (SPEC §1): an unreadable value
+#: there (INVALID_VALUE, then blank), never a unit or a site. Only a lot cell reads these
+#: words as "not recorded".
+NO_NAME_WORDS = frozenset(w.casefold() for w in NOT_RECORDED - {""}) | {
+    "n.a", "not applicable", "null", "nil", "tbd", "?", "??", "---"}
+
+
+def names_nothing(text: str) -> bool:
+    """A cell text such as `N/A`, `none`, `-`, `?` that names no unit or place."""
+    return text.strip().casefold() in NO_NAME_WORDS
+
+
+def read_unit(cell: object) -> str | None:
+    """A unit cell (SPEC §1): its canonical unit; ValueError for a word that names none."""
+    if isinstance(cell, str) and names_nothing(cell):
+        raise ValueError("it names no unit")
+    return canon_unit(cell)
+
+
+def read_place(cell: object) -> str | None:
+    """A location cell (SPEC §1): the place as written; ValueError for a word such as N/A."""
+    if isinstance(cell, str) and names_nothing(cell):
+        raise ValueError("it names no place")
+    return clean_text(cell)
+
+
 def is_unit_word(word: str) -> bool:
     return word.lower().rstrip(".") in _UNIT_WORDS
 
