@@ -131,17 +131,20 @@ class Booker:
             pk, key, loc = ident
             first = recs[0]
             info = self.cat.info(pk)
-            for r in recs[1:]:
-                if (r.cost is not None and first.cost is not None
-                        and abs(r.cost - first.cost) > COST_TOLERANCE):
+            # compared with the first receipt that HAS a cost: a receipt with no cost
+            # states no price, so it can neither conflict nor hide a conflict
+            costed = [r for r in recs if r.cost is not None]
+            for r in costed[1:]:
+                base = costed[0]
+                if abs(r.cost - base.cost) > COST_TOLERANCE:
                     self.add("COST_CONFLICT",
                              f"Lot {first.row.lot} of {info.name} was received at "
-                             f"{_money(first.cost)} per {info.unit or 'unit'} and again at "
+                             f"{_money(base.cost)} per {info.unit or 'unit'} and again at "
                              f"{_money(r.cost)}; lotsync uses the quantity-weighted mean.",
                              r.row.ref, "unit_cost" if r.row.unit_cost is not None else "total_cost",
                              product=info.name, lot=first.row.lot, location=loc or None,
                              date=r.row.received_date,
-                             value=abs(r.cost - first.cost) * r.quantity)
+                             value=abs(r.cost - base.cost) * r.quantity)
             dates = [r.row.received_date for r in recs]
             first_received = None if any(d is None for d in dates) else min(dates)
             expiration = next((r.row.expiration for r in recs if r.row.expiration), None)

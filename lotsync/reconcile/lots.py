@@ -3,7 +3,8 @@
 A lot is (product, lot key, location). Several inventory rows of one lot are several
 receipts: their quantities and recorded remaining values add up, their costs are
 averaged weighted by quantity, and a receipt whose cost per unit of use differs from the
-first receipt's (in sheet order) by more than $0.005 is a COST_CONFLICT.
+first receipt's that has a cost (in sheet order) by more than $0.005 is a COST_CONFLICT
+(a receipt with no cost states no price: it can neither conflict nor hide a conflict).
 
 Costs are exact: a cost per package is divided by units per package once, rounded to
 28 significant digits (the only rounding lotsync does: $650 for a 3 mL syringe has no
