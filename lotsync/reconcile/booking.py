@@ -361,7 +361,9 @@ class Booker:
         pk = cat.resolve(v.product)
         take = VisitTake(pk)
         self.takes[i] = take
-        dup_key = (v.date, v.patient, v.provider, pk, v.lot_key, v.quantity, v.unit)
+        # a blank unit is the unit of use (SPEC §1): `20` and `20 units` are one entry
+        dup_key = (v.date, v.patient, v.provider, pk, v.lot_key, v.quantity,
+                   v.unit if v.unit is not None else cat.info(pk).unit)
         if dup_key in self._seen_visits:
             self.add("DUPLICATE_ENTRY",
                      "This treatment repeats an earlier row exactly (date, patient, provider, "
