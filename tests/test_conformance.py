@@ -179,6 +179,22 @@ def test_an_adjustment_row_takes_from_a_lot_under_a_product_sharing_a_word(book)
     assert rep["totals"]["waste_value"] == 300
 
 
+def test_a_transfer_under_a_shared_word_moves_the_lot_of_its_product(book):
+    path = book({
+        "Receiving": [["Product", "Lot", "Expiration", "Qty", "Unit Cost", "Location"],
+                      ["Juvederm Ultra XC", "JV100", EXP, 10, 300, "North"]],
+        "Moves": [["Date", "Product", "Lot", "Qty", "Type", "Location", "To Location"],
+                  [date(2026, 3, 5), "Juvederm", "JV100", 4, "transfer", "North", "South"]],
+        "Treatments": [["Date", "Patient", "Product", "Lot", "Qty", "Location"],
+                       [date(2026, 3, 6), "P1", "Juvederm Ultra XC", "JV100", 1, "South"]],
+    })
+    rep = report([path])
+    assert not codes_of(rep, "LOT_PRODUCT_MISMATCH") and not codes_of(rep, "UNLOGGED_TRANSFER")
+    south = lot_named(rep, "JV100", "South")
+    assert (south["product"], south["transferred_in"], south["used"]) == ("Juvederm Ultra XC", 4, 1)
+    assert lot_named(rep, "JV100", "North")["transferred_out"] == 4
+
+
 # --- 6. COST_CONFLICT after a receipt with no cost -------------------------------------
 
 

@@ -8,7 +8,7 @@ Rules (SPEC §2):
   ever rescans the lots.
 - A row takes from the lot with its key under its own product at its own location; else
   from the lot with that key at another location (the one with the most on hand just
-  before the row: UNLOGGED_TRANSFER); else (visits only) from the one lot with that key
+  before the row: UNLOGGED_TRANSFER); else (visit and adjustment rows) from the one lot with that key
   at the row's location under a product sharing a word with the row's (PRODUCT_ALIAS);
   else LOT_PRODUCT_MISMATCH (the key exists under another product) or UNKNOWN_LOT.
 - Lot inference for visit rows whose lot is missing, unknown or mismatched (unless
@@ -169,11 +169,14 @@ class Booker:
             if row.type is not AdjustmentType.TRANSFER:
                 continue
             pk = self.cat.resolve(row.product)
+            sources = self.by_pk.get((pk, row.lot_key))
+            if not sources:  # a transfer of a lot under a product sharing a word (SPEC §1)
+                src = self._alias_lot(pk, row.lot_key, row.location)
+                if src is None:
+                    continue
+                pk, sources = src.product_key, {src.location: src}
             ident = (pk, row.lot_key, row.to_location)
             if ident in self.lots or ident in self.pending:
-                continue
-            sources = self.by_pk.get((pk, row.lot_key))
-            if not sources:
                 continue
             src = sources.get(row.location) or sources[sorted(sources)[0]]
             self.pending[ident] = Lot(pk, src.product, src.lot, src.lot_key, row.to_location,
@@ -232,24 +235,36 @@ class Booker:
     def _most_on_hand(self, locs: dict[str, Lot]) -> Lot:
         return max(locs.values(), key=lambda l: (l.balance, [-ord(c) for c in l.location]))
 
-    def resolve(self, pk: str, key: str, loc: str, visits: bool) -> tuple[Lot | None, str]:
-        """(lot, how): how is own, other, alias, LOT_PRODUCT_MISMATCH or UNKNOWN_LOT."""
+    def resolve(self, pk: str, key: str, loc: str, alias: bool) -> tuple[Lot | None, str]:
+        """(lot, how): how is own, other, alias, LOT_PRODUCT_MISMATCH or UNKNOWN_LOT.
+        `alias`: look for the shared-word lot (visit and adjustment rows, SPEC §1)."""
         locs = self.by_pk.get((pk, key))
         if locs:
             lot = locs.get(loc)
             if lot is not None:
                 return lot, "own"
             return self._most_on_hand(locs), "other"
-        others = self.by_key.get(key)
-        if others:
-            if visits:
-                words = self.cat.info(pk).words
-                cands = [self.by_pk[(o, key)][loc] for o in sorted(others)
-                         if loc in self.by_pk[(o, key)] and words & self.cat.info(o).words]
-                if len(cands) == 1:
-                    return cands[0], "alias"
+        if key in self.by_key:
+            if alias:
+                lot = self._alias_lot(pk, key, loc)
+                if lot is not None:
+                    return lot, "alias"
             return None, "LOT_PRODUCT_MISMATCH"
         return None, "UNKNOWN_LOT"
+
+    def _alias_lot(self, pk: str, key: str, loc: str) -> Lot | None:
+        """The one lot with `key` at `loc` under a product whose name shares a word with
+        product `pk`'s (numbers and unit words do not count), or None."""
+        words = self.cat.info(pk).words
+        cands = [self.by_pk[(o, key)][loc] for o in sorted(self.by_key.get(key, ()))
+                 if loc in self.by_pk[(o, key)] and words & self.cat.info(o).words]
+        return cands[0] if len(cands) == 1 else None
+
+    def _product_alias(self, row, lot: Lot, q: Decimal) -> None:
+        self.add("PRODUCT_ALIAS",
+                 f"'{row.product}' was matched to {lot.product} through lot {lot.lot}.",
+                 row.ref, "product", product=lot.product, lot=lot.lot,
+                 location=row.location or None, date=row.date, quantity=q)
 
     def near_keys(self, pk: str, key: str) -> list[str]:
         """Known lot keys of the product within Levenshtein distance 2 of `key`."""
@@ -386,17 +401,14 @@ class Booker:
         lot: Lot | None = None
         error = "MISSING_LOT" if key is None else None
         if key is not None:
-            lot, how = self.resolve(pk, key, loc, visits=True)
+            lot, how = self.resolve(pk, key, loc, alias=True)
             if lot is None:
                 error = how
             else:
                 if how == "other":
                     self._unlogged(v, lot, q)
                 elif how == "alias":
-                    self.add("PRODUCT_ALIAS",
-                             f"'{v.product}' was matched to {lot.product} through lot {lot.lot}.",
-                             v.ref, "product", product=lot.product, lot=lot.lot,
-                             location=loc or None, date=v.date, quantity=q)
+                    self._product_alias(v, lot, q)
                 exp = lot.expiration
                 if exp is not None and v.date > exp:
                     self.add("EXPIRED_USE",
@@ -431,7 +443,7 @@ class Booker:
         if self.opts.infer_lots:
             one = None
             if error == "UNKNOWN_LOT" and len(near) == 1:  # rule 1: repair
-                one, how = self.resolve(pk, near[0], loc, visits=False)
+                one, how = self.resolve(pk, near[0], loc, alias=False)
                 if one is not None and how == "other":
                     self._unlogged(v, one, q)
             if one is None:  # rule 2: open vial
@@ -540,7 +552,7 @@ class Booker:
             key = None
         if key is None:
             return None
-        lot, how = self.resolve(pk, key, v.location, visits=False)
+        lot, how = self.resolve(pk, key, v.location, alias=False)
         return lot
 
     def _in_units_of_use(self, row, pk: str, quantity: Decimal, qfield: str) -> Decimal | None:
@@ -557,13 +569,16 @@ class Booker:
         q = self._in_units_of_use(a, pk, a.quantity, "quantity")
         if q is None:
             return
-        lot, how = self.resolve(pk, a.lot_key, a.location, visits=False)
+        lot, how = self.resolve(pk, a.lot_key, a.location, alias=True)
         info = self.cat.info(pk)
         if lot is None:
             self._lot_error(a, pk, how, q)
             return
         if how == "other":
             self._unlogged(a, lot, q)
+        elif how == "alias":
+            self._product_alias(a, lot, q)
+            info = self.cat.info(lot.product_key)
         day = a.date.toordinal()
         removes = a.type is not AdjustmentType.ADJUSTMENT or q < 0
         if removes and day < lot.first_received_ord:
@@ -595,12 +610,12 @@ class Booker:
             lot.returned += q
         else:
             lot.transferred_out += q
-            dest_ident = (pk, lot.lot_key, a.to_location)
+            dest_ident = (lot.product_key, lot.lot_key, a.to_location)
             dest = self.lots.get(dest_ident)
             if dest is None:
                 dest = self.pending.pop(dest_ident, None)
                 if dest is None:
-                    dest = Lot(pk, lot.product, lot.lot, lot.lot_key, a.to_location, lot.expiration,
+                    dest = Lot(lot.product_key, lot.product, lot.lot, lot.lot_key, a.to_location, lot.expiration,
                                lot.unit, lot.cost, None, None, created_by_transfer=True)
                 else:
                     dest.cost = lot.cost
