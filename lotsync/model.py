@@ -28,10 +28,15 @@ class Kind(str, Enum):
 
 @dataclass(frozen=True)
 class Column:
-    """A field's column in a table: the header text a person sees and its 0-based index."""
+    """A field's column in a table: the header text a person sees and its 0-based index.
+
+    `per`: for a cost column whose header names a package (`Cost per Vial`, `Price/Box`),
+    that package's unit (`vial`, `box`; `package` for the product's own package unit):
+    its costs are per that package whatever the row's unit (SPEC §1)."""
 
     header: str
     index: int
+    per: str | None = None
 
     @property
     def letter(self) -> str:
@@ -161,6 +166,7 @@ class InventoryRow:
     total_cost: Decimal | None = None
     remaining: Decimal | None = None
     location: str = ""
+    cost_per: str | None = None  # the unit `unit_cost` is per, when its header names one
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,7 +126,8 @@ class Booker:
             if f is None:
                 self._unknown_unit(row, pk, "quantity")
                 continue
-            self.receipts[(pk, row.lot_key, row.location)].append(Receipt(row, f))
+            self.receipts[(pk, row.lot_key, row.location)].append(
+                Receipt(row, f, self._cost_factor(row, pk, f)))
         for ident, recs in self.receipts.items():
             pk, key, loc = ident
             first = recs[0]
@@ -155,6 +156,27 @@ class Booker:
                 lot.recorded_remaining = sum((r.remaining for r in rem), ZERO)
                 lot.remaining_ref = rem[0].row.ref
             self._register(lot)
+
+    def _cost_factor(self, row, pk: str, factor: Decimal) -> Decimal | None:
+        """Units of use in what the row's unit cost is per: its own unit, or the package
+        the cost column's header names (`Cost per Vial`, SPEC §1). None, with an
+        UNKNOWN_UNIT on the cost cell, when that package does not convert: the receipt
+        still counts (its unit converts), its unit cost is not used."""
+        if row.cost_per is None or row.unit_cost is None:
+            return factor
+        info = self.cat.info(pk)
+        per = info.package_unit if row.cost_per == "package" else row.cost_per
+        cf = self.cat.factor(pk, per) if per is not None else None
+        if cf is None:
+            self.add("UNKNOWN_UNIT",
+                     f"The cost is per {per or 'package'}, but how many {info.unit or 'units'} "
+                     f"one {per or 'package'} of {info.name} holds is not known; the receipt "
+                     "counts, its cost is not used.",
+                     row.ref, "unit_cost", product=info.name, lot=row.lot,
+                     location=row.location or None, date=row.received_date,
+                     suggestion=f"Add {info.name} to the Products tab with its package unit "
+                                f"({per or 'vial, box, ...'}) and units per package.")
+        return cf
 
     def _register(self, lot: Lot) -> None:
         self.lots[lot.identity] = lot

@@ -77,20 +77,24 @@ class Receipt:
 
     __slots__ = ("row", "quantity", "cost", "remaining", "date_ord")
 
-    def __init__(self, row: InventoryRow, factor: Decimal) -> None:
+    def __init__(self, row: InventoryRow, factor: Decimal, cost_factor: Decimal | None) -> None:
+        """`factor`: units of use in the row's unit; `cost_factor`: in what its unit cost
+        is per (the same, unless the cost header names a package)."""
         self.row = row
         self.quantity = LEDGER_CONTEXT.multiply(row.quantity, factor)
-        self.cost = cost_per_use(row, factor, self.quantity)
+        self.cost = cost_per_use(row, cost_factor, self.quantity)
         self.remaining = (LEDGER_CONTEXT.multiply(row.remaining, factor)
                           if row.remaining is not None else None)
         self.date_ord = row.received_date.toordinal() if row.received_date else NO_DATE_ORD
 
 
-def cost_per_use(row: InventoryRow, factor: Decimal, qty_use: Decimal) -> Decimal | None:
-    """Cost of one unit of use: `unit_cost` is per the row's unit, `total_cost` is for the
-    row's whole quantity (SPEC §1)."""
-    if row.unit_cost is not None:
-        return DIVISION.divide(row.unit_cost, factor) if factor != 1 else row.unit_cost
+def cost_per_use(row: InventoryRow, cost_factor: Decimal | None, qty_use: Decimal) -> Decimal | None:
+    """Cost of one unit of use: `unit_cost` is per the row's unit, or per the package its
+    header names (`cost_factor`: units of use in what the cost is per; None when that
+    cannot be converted, and then only a total cost can give the cost); `total_cost` is
+    for the row's whole quantity (SPEC §1)."""
+    if row.unit_cost is not None and cost_factor is not None:
+        return DIVISION.divide(row.unit_cost, cost_factor) if cost_factor != 1 else row.unit_cost
     if row.total_cost is not None and qty_use > 0:
         return DIVISION.divide(row.total_cost, qty_use)
     return None

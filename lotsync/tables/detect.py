@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from lotsync.model import Column, Kind
 from lotsync.readers.raw import RawSheet
 from lotsync.tables.headers import (AMBIGUOUS_UNITS, KIND_FIELDS, QUANTITY_FIELDS, alias_rank,
-                                    field_for, name_hint, normalize_header)
+                                    field_for, name_hint, normalize_header, package_of_cost)
 from lotsync.tables.mapping import Mapping
 from lotsync.tables.values import clean_text, parse_number
 
@@ -93,7 +93,8 @@ def _map_row(rows: list[list[object]], idx: int, kind: Kind, extra: dict[str, st
                 unused.append(header)
                 continue
             unused.append(cols[f].header)
-        cols[f] = Column(header=header, index=j)
+        cols[f] = Column(header=header, index=j,
+                         per=package_of_cost(header) if f == "unit_cost" else None)
         ranks[f] = rank
     return cols, unused
 

@@ -96,6 +96,26 @@ def alias_rank(header: object, kind: Kind) -> int:
     return 0 if key in common or key in per_kind.get(kind, ()) else 1
 
 
+#: Words in a cost header that name a package (SPEC §1: `Cost per Vial`, `Price/Box`):
+#: the cost is per that package. `package`, `pkg`, `pack` name the product's own package
+#: unit. `unit`, `each` and measures (`mL`, `mg`) name no package: such a cost stays per
+#: the row's unit.
+_PACKAGE_WORDS = {"vial": "vial", "vials": "vial", "box": "box", "boxes": "box", "bx": "box",
+                  "syringe": "syringe", "syringes": "syringe", "syr": "syringe", "kit": "kit",
+                  "pen": "pen", "bottle": "bottle", "carton": "carton", "ampule": "ampule",
+                  "ampoule": "ampule", "cartridge": "cartridge", "tube": "tube",
+                  "package": "package", "pkg": "package", "pack": "package"}
+_WORDS_RE = re.compile(r"[a-z]+")
+
+
+def package_of_cost(header: object) -> str | None:
+    """The package a cost column's header names (`Cost per Vial` -> `vial`), or None."""
+    for w in _WORDS_RE.findall(str(header or "").casefold()):
+        if w in _PACKAGE_WORDS:
+            return _PACKAGE_WORDS[w]
+    return None
+
+
 #: Header spellings that may name a quantity or a unit of measure: decided by the values.
 AMBIGUOUS_UNITS = frozenset({normalize_header("Units"), normalize_header("Unit(s)")})
 

@@ -417,7 +417,8 @@ def _build_row(kind: Kind, ref: RowRef, v: dict[str, Any], has_unit_col: bool):
                             unit=unit, expiration=v.get("expiration"),
                             received_date=v.get("received_date"),
                             unit_cost=uc[0] if uc else None, total_cost=tc[0] if tc else None,
-                            remaining=rem[0] if rem else None, location=loc), extra
+                            remaining=rem[0] if rem else None, location=loc,
+                            cost_per=ref.table.columns["unit_cost"].per if uc else None), extra
     if kind is Kind.ADJUSTMENTS:
         q, unit = _qty_unit(v, "quantity", has_unit_col)
         t: AdjustmentType = v["type"]
