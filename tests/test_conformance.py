@@ -10,7 +10,10 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from helpers import Styled, reconcile_files
+from lotsync.readers.cellformats import shows_no_day
 from lotsync.writers.json_report import render_json
 
 EXP = date(2026, 12, 31)
@@ -152,6 +155,14 @@ def test_a_month_year_format_outside_an_expiration_column_keeps_its_day(book):
     })
     rep = report([path])
     assert not codes_of(rep, "USE_BEFORE_RECEIPT")  # received March 1st, not the 31st
+
+
+@pytest.mark.parametrize("code, dayless", [
+    ("mm/yyyy", True), ("mmm-yy", True), ("mmmm yyyy", True), ('[$-409]mmm\\-yy;@', True),
+    ("m/d/yyyy", False), ("d-mmm-yy", False), ("yyyy-mm-dd h:mm:ss", False),
+    ('mm/yyyy" due"', True), ('"day "mm/yyyy', True), ("0.00", False), ("h:mm", False)])
+def test_which_number_formats_show_no_day(code, dayless):
+    assert shows_no_day(code) is dayless
 
 
 # --- 5. adjustments and the shared-word rule -------------------------------------------

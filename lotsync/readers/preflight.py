@@ -83,6 +83,7 @@ class Preflight:
     # xlsx/xlsm only
     strict: bool = False  # Strict OOXML (purl.oclc.org namespaces)
     declared_sheets: int | None = None  # <sheet> elements in workbook.xml
+    date1904: bool = False  # <workbookPr date1904="1">: serial numbers count from 1904
     max_row: int = 0  # largest real extent over all worksheets (1-based)
     max_col: int = 0
     # csv only
@@ -346,6 +347,7 @@ _STRICT_NS = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
 _SHEET_REL_TYPES = ("/worksheet", "/dialogsheet", "/xlMacrosheet", "/xlIntlMacrosheet")
 _SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet[\s/>]")
 _ROW_R = re.compile(rb'\sr\s*=\s*["\']([0-9]+)["\']')
+_DATE1904 = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?workbookPr\s[^>]*\bdate1904\s*=\s*["\'](?:1|true)["\']')
 
 
 def _zip_damaged(name: str) -> ReadError:
@@ -395,6 +397,7 @@ def _check_zip(fspath: str, name: str, ext: str, base: dict) -> Preflight:
             wb_xml = small(wb_part) or b""
             extra["strict"] = _STRICT_NS in wb_xml
             extra["declared_sheets"] = len(_SHEET_TAG.findall(wb_xml))
+            extra["date1904"] = _DATE1904.search(wb_xml) is not None
             scan_parts = _sheet_parts(small, find, wb_part, names)
 
         # Inflate every entry once, counting the real bytes; scan worksheets on the way.

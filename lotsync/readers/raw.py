@@ -12,7 +12,10 @@ from lotsync.errors import LotsyncError
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from lotsync.readers.cellformats import CellFormats
 
 #: A cell as a reader returns it. Text stays text (a date typed as text is a `str`);
 #: a real date cell is a `date` or `datetime`; numbers are `int` or `float`.
@@ -40,6 +43,13 @@ class RawSheet:
     display_file: str | None = None
     # Reader-specific notes that are not errors, e.g. "read with openpyxl: sheet too wide".
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The workbook's date system: bare serial numbers in a date column count from 1904-01-01
+    # (Excel for Mac's old default) instead of 1899-12-30. Real date cells are converted
+    # by the reader already.
+    date1904: bool = False
+    # Number formats of cells, looked up on demand (xlsx only; None elsewhere): a date cell
+    # formatted `mm/yyyy` in an expiration column is the month's last day (SPEC §1).
+    formats: "CellFormats | None" = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:

@@ -24,7 +24,7 @@ from lotsync.model import (AdjustmentRow, AdjustmentType, CountRow, Finding, Inv
 from lotsync.tables.detect import Detection
 from lotsync.tables.headers import KIND_FIELDS
 from lotsync.tables.values import (canon_unit, clean_text, decide_day_first, lot_key, lot_text,
-                                   parse_date, parse_number, read_place, read_unit)
+                                   month_end, parse_date, parse_number, read_place, read_unit)
 
 DATE_FIELDS = {"date", "received_date", "expiration"}
 NUMBER_FIELDS = {"quantity", "unit_cost", "total_cost", "remaining", "price", "counted",
@@ -97,7 +97,8 @@ def _row_kind(row: list[Any]) -> str:
     return "blank"
 
 
-def _field_parser(field_name: str, column_cells: list[Any], opts: ParseOptions) -> Callable[[Any], Any]:
+def _field_parser(field_name: str, column_cells: list[Any], opts: ParseOptions,
+                  date1904: bool = False) -> Callable[[Any], Any]:
     """A memoised parser for one column. Raises ValueError(reason) for unreadable cells."""
     cache: dict[Any, Any] = {}
     if field_name in DATE_FIELDS:
@@ -106,7 +107,8 @@ def _field_parser(field_name: str, column_cells: list[Any], opts: ParseOptions) 
         month_year = field_name == "expiration"
 
         def raw(c: Any) -> Any:
-            return parse_date(c, day_first=day_first, ambiguous=ambiguous, month_year_end=month_year)
+            return parse_date(c, day_first=day_first, ambiguous=ambiguous, month_year_end=month_year,
+                              date1904=date1904)
     elif field_name in NUMBER_FIELDS:
         def raw(c: Any) -> Any:
             if isinstance(c, str) and c.strip().upper() in ("N/A", "NA", "NONE", "UNKNOWN", "-", "?"):
@@ -186,7 +188,9 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
     first_row = det.header_row + 1
     cols = {f: c.index for f, c in det.columns.items()}
     raw_cols = {f: [r[j] if j < len(r) else None for r in data] for f, j in cols.items()}
-    parsers = {f: _field_parser(f, raw_cols[f], opts) for f in cols}
+    if "expiration" in raw_cols and sheet.formats is not None:
+        _month_only_expirations(raw_cols["expiration"], det.header_row, cols["expiration"], sheet)
+    parsers = {f: _field_parser(f, raw_cols[f], opts, sheet.date1904) for f in cols}
     date_field = {Kind.INVENTORY: "received_date", Kind.PRODUCTS: None}.get(kind, "date")
     field_order = ([date_field] if date_field in cols else []) + [f for f in cols if f != date_field]
     has_unit_col = "unit" in cols
@@ -229,8 +233,7 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
         soft: list[Finding] = []
         future = False
         for f in field_order:
-            j = cols[f]
-            c = cells[j] if j < len(cells) else None
+            c = raw_cols[f][i]
             if _is_blank(c):
                 if f in required:
                     row_errors.append(make_finding(
@@ -291,6 +294,23 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
         rows_read=read, rows_skipped=skipped, rows_after_as_of=after,
         columns={f: c.header for f, c in det.columns.items()}, unused=det.unused)
     return ParsedTable(table, rows, findings, tin)
+
+
+def _month_only_expirations(column: list[Any], header_row: int, col: int, sheet) -> None:
+    """SPEC §1: an expiration date cell whose number format shows no day (`mm/yyyy`,
+    `mmm-yy`) is the month's last day; Excel stores a typed `5/2026` as May 1st. Only
+    date cells on day 1 can be such a cell, so only those formats are looked up (a cell
+    formatted `mm/yyyy` holding the 15th shows a day was typed: it stays). In place."""
+    firsts = {c for c in set(column) if isinstance(c, dt.date) and c.day == 1}
+    if not firsts:
+        return
+    at = [i for i, c in enumerate(column) if c in firsts]
+    # column[i] is sheet row header_row + i + 1 (1-based), rows[header_row + i] (0-based)
+    dayless = sheet.formats.without_day((header_row + i, col) for i in at)
+    for i in at:
+        if (header_row + i, col) in dayless:
+            c = column[i]
+            column[i] = month_end(c.date() if isinstance(c, dt.datetime) else c)
 
 
 _FUTURE = object()

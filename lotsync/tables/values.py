@@ -21,6 +21,8 @@ from decimal import Decimal, InvalidOperation
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: Serial 0 of the 1904 date system (`<workbookPr date1904="1">`, Excel for Mac's old default).
+EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 
 NOT_RECORDED = {"N/A", "NA", "NONE", "UNKNOWN", "-", "?", "N.A.", "NOT RECORDED", "--", ""}
 
@@ -245,11 +247,17 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def serial_to_date(n: float) -> dt.date:
-    """An Excel 1900-system serial (days since 1899-12-30) as a date."""
+def serial_to_date(n: float, date1904: bool = False) -> dt.date:
+    """An Excel serial as a date: days since 1899-12-30 (the 1900 system), or since
+    1904-01-01 in a workbook that uses the 1904 system."""
     if n != n or n < 1 or n > 2958465:
         raise ValueError("not a date serial")
-    return _check_range(EXCEL_EPOCH + dt.timedelta(days=int(n)))
+    return _check_range((EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH) + dt.timedelta(days=int(n)))
+
+
+def month_end(d: dt.date) -> dt.date:
+    """The last day of `d`'s month (an expiration written as month and year, SPEC §1)."""
+    return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
 
 
 def numeric_parts(cell: object) -> tuple[int, int] | None:
@@ -287,11 +295,11 @@ def decide_day_first(cells: list[object], default_day_first: bool) -> tuple[bool
 
 
 def parse_date(cell: object, *, day_first: bool = False, ambiguous: bool = False,
-               month_year_end: bool = False) -> dt.date:
+               month_year_end: bool = False, date1904: bool = False) -> dt.date:
     """A date from a date cell, an Excel serial or text (SPEC §1 forms).
 
     `month_year_end`: for expirations, `05/2027`, `2027-05` and `May 2027` mean the last
-    day of that month.
+    day of that month. `date1904`: serials are in the workbook's 1904 date system.
     """
     if cell is None:
         raise ValueError("blank")
@@ -302,7 +310,7 @@ def parse_date(cell: object, *, day_first: bool = False, ambiguous: bool = False
     if isinstance(cell, bool):
         raise ValueError("not a date")
     if isinstance(cell, (int, float)):
-        return serial_to_date(float(cell))
+        return serial_to_date(float(cell), date1904)
     if not isinstance(cell, str):
         raise ValueError("not a date")
     s = cell.strip()
@@ -329,7 +337,7 @@ def parse_date(cell: object, *, day_first: bool = False, ambiguous: bool = False
     if m and m.group(1).lower() in _MONTHS:
         return _check_range(dt.date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2))))
     if _SERIAL_RE.match(s):
-        return serial_to_date(float(s))
+        return serial_to_date(float(s), date1904)
     if month_year_end:
         m = _MY_NUM_RE.match(s)
         if m:
