@@ -33,7 +33,6 @@ from defusedxml import ElementTree as SafeET
 _BUILTIN_DAYLESS = frozenset({17})
 _METADATA_LIMIT = 16 * 1024**2  # styles.xml and workbook.xml are small; refuse odd ones
 _CHUNK = 1 << 20
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s([^>]*)>")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{1,3}[0-9]+)["']""")
 _S_ATTR = re.compile(rb"""(?:^|\s)s\s*=\s*["']([0-9]+)["']""")
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -175,6 +174,11 @@ def _cells_with_style(zf: zipfile.ZipFile, part: str, wanted: dict[bytes, tuple[
     left = dict(wanted)
     found: set[tuple[int, int]] = set()
     tail = b""
+    # only tags of the wanted columns match (one column in practice): the other cells of
+    # the sheet cost the regex engine, not a Python loop
+    letters = b"|".join(sorted({re.match(rb"[A-Z]+", ref).group(0) for ref in wanted}))
+    tag = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s([^>]*?\br\s*=\s*[\"'](?:" + letters
+                     + rb")[0-9]+[\"'][^>]*)>", re.IGNORECASE)
     with zf.open(info) as fh:
         while left:
             chunk = fh.read(_CHUNK)
@@ -183,13 +187,12 @@ def _cells_with_style(zf: zipfile.ZipFile, part: str, wanted: dict[bytes, tuple[
             buf = tail + chunk
             cut = buf.rfind(b"<")  # a tag may straddle two chunks: keep its start
             body, tail = (buf[:cut], buf[cut:]) if cut > 0 else (buf, b"")
-            for m in _CELL_TAG.finditer(body):
+            for m in tag.finditer(body):
                 attrs = m.group(1)
                 r = _R_ATTR.search(attrs)
                 if r is None:
                     continue
-                ref = r.group(1).upper()
-                cell = left.pop(ref, None)
+                cell = left.pop(r.group(1).upper(), None)
                 if cell is None:
                     continue
                 s = _S_ATTR.search(attrs)
