@@ -324,3 +324,19 @@ def test_a_cost_per_vial_that_cannot_be_converted_is_not_used(book):
     lot = lot_named(rep, "U1")
     assert (lot["received"], lot["unit_cost"]) == (200, None)
     assert codes_of(rep, "MISSING_COST")
+
+
+def test_a_cost_per_package_header_is_per_the_catalogs_package_unit(book):
+    catalog = book({
+        "Products": CATALOG,
+        "Receiving": [["Product", "Lot", "Expiration", "Qty", "Unit", "Cost Per Package"],
+                      ["Botox", "U1", EXP, 100, "units", 600]],
+    }, name="catalog.xlsx")
+    assert lot_named(report([catalog]), "U1")["unit_cost"] == 6
+    # no catalog, so no package known: the cost is per the row's own unit, as written
+    bare = book({
+        "Receiving": [["Product", "Lot", "Expiration", "Qty", "Unit", "Cost Per Package"],
+                      ["Sculptra", "S1", EXP, 2, "box", 800]],
+    }, name="bare.xlsx")
+    rep = report([bare])
+    assert lot_named(rep, "S1")["unit_cost"] == 800 and not codes_of(rep, "UNKNOWN_UNIT")

@@ -165,17 +165,18 @@ class Booker:
         if row.cost_per is None or row.unit_cost is None:
             return factor
         info = self.cat.info(pk)
+        if row.cost_per == "package" and info.package_unit is None:
+            return factor  # `Cost per Package` with no package known: the row's unit is it
         per = info.package_unit if row.cost_per == "package" else row.cost_per
-        cf = self.cat.factor(pk, per) if per is not None else None
+        cf = self.cat.factor(pk, per)
         if cf is None:
             self.add("UNKNOWN_UNIT",
-                     f"The cost is per {per or 'package'}, but how many {info.unit or 'units'} "
-                     f"one {per or 'package'} of {info.name} holds is not known; the receipt "
-                     "counts, its cost is not used.",
+                     f"The cost is per {per}, but how many {info.unit or 'units'} one {per} "
+                     f"of {info.name} holds is not known; the receipt counts, its cost is not used.",
                      row.ref, "unit_cost", product=info.name, lot=row.lot,
                      location=row.location or None, date=row.received_date,
                      suggestion=f"Add {info.name} to the Products tab with its package unit "
-                                f"({per or 'vial, box, ...'}) and units per package.")
+                                f"({per}) and units per package.")
         return cf
 
     def _register(self, lot: Lot) -> None:
