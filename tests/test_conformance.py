@@ -13,7 +13,8 @@ from decimal import Decimal
 import pytest
 
 from helpers import Styled, reconcile_files
-from lotsync.readers.cellformats import shows_no_day
+from lotsync.readers import read_path
+from lotsync.readers.cellformats import CellFormats, shows_no_day
 from lotsync.writers.json_report import render_json
 
 EXP = date(2026, 12, 31)
@@ -163,6 +164,23 @@ def test_a_month_year_format_outside_an_expiration_column_keeps_its_day(book):
     ('mm/yyyy" due"', True), ('"day "mm/yyyy', True), ("0.00", False), ("h:mm", False)])
 def test_which_number_formats_show_no_day(code, dayless):
     assert shows_no_day(code) is dayless
+
+
+def test_a_cell_format_lookup_that_cannot_read_the_file_changes_nothing(tmp_path):
+    # the lookup refines a value; a file it cannot read (gone, not a zip) never fails a run
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    for path in (tmp_path / "gone.xlsx", broken):
+        assert CellFormats(str(path), "Receiving").without_day([(1, 2)]) == frozenset()
+
+
+def test_the_reader_tells_the_parser_about_formats_and_the_date_system(book):
+    sheets = {"Receiving": [["Product", "Lot", "Expiration", "Qty"],
+                            ["Botox", "C1", Styled(date(2026, 5, 1), "mmm-yy"), 100]]}
+    old = read_path(book(sheets, name="mac.xlsx", epoch1904=True))[0]
+    new = read_path(book(sheets, name="pc.xlsx"))[0]
+    assert (old.date1904, new.date1904) == (True, False)
+    assert new.formats.without_day([(1, 2), (1, 3), (0, 2)]) == {(1, 2)}
 
 
 # --- 5. adjustments and the shared-word rule -------------------------------------------
