@@ -270,7 +270,7 @@ def test_a_version_0_history_is_migrated_and_runs_go_on_from_it(tmp_path):
     with sqlite3.connect(path) as c:
         c.executescript((FIXTURES / "history_v0.sql").read_text())
     h = open_history(path)
-    assert h.conn.execute("PRAGMA user_version").fetchone()[0] == hist.SCHEMA_VERSION == 1
+    assert h.conn.execute("PRAGMA user_version").fetchone()[0] == hist.SCHEMA_VERSION == 2
     assert h.conn.execute("PRAGMA application_id").fetchone()[0] == hist.APPLICATION_ID
     assert {"runs", "findings"}.isdisjoint(r[0] for r in h.conn.execute("SELECT name FROM sqlite_master"))
     runs = h.runs()
@@ -301,15 +301,15 @@ def test_a_version_0_history_is_migrated_and_runs_go_on_from_it(tmp_path):
 def test_a_history_from_a_newer_lotsync_is_refused_untouched(tmp_path):
     path = tmp_path / "history.sqlite"
     with sqlite3.connect(path) as c:
-        c.execute("CREATE TABLE run_v2 (x)")
-        c.execute("PRAGMA user_version = 2")
+        c.execute("CREATE TABLE run_v3 (x)")
+        c.execute("PRAGMA user_version = 3")
     before = path.read_bytes()
     with pytest.raises(HistoryError) as e:
         open_history(path)
     msg = str(e.value)
     assert "\n" not in msg
-    assert msg == (f"{path}: this run history was written by a newer lotsync (history schema 2; this lotsync "
-                   "reads up to 1); upgrade lotsync or use another --history file")
+    assert msg == (f"{path}: this run history was written by a newer lotsync (history schema 3; this lotsync "
+                   "reads up to 2); upgrade lotsync or use another --history file")
     assert path.read_bytes() == before
 
 

@@ -1,4 +1,4 @@
-"""The command line: `lotsync reconcile | check | demo | init | trace | config | history`.
+"""The command line: `lotsync reconcile | check | demo | init | trace | config | history | journal`.
 
 Exit status (SPEC §5): 0 reconciled with nothing at or above --fail-on; 1 reconciled with
 findings at or above it; 2 could not run — one line on stderr, never a traceback. Each
@@ -14,6 +14,7 @@ import click
 
 from lotsync import __version__
 from lotsync.cli.audit import trace
+from lotsync.cli.books import journal
 from lotsync.cli.check import check
 from lotsync.cli.reconcile import demo, reconcile
 from lotsync.cli.setup import config, history, init
@@ -31,7 +32,7 @@ def cli() -> None:
     """
 
 
-for _command in (reconcile, check, demo, init, config, history, trace):
+for _command in (reconcile, check, demo, init, config, history, trace, journal):
     cli.add_command(_command)
 
 

@@ -63,7 +63,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x4C4F5453  # "LOTS"
 LOCK_WAIT_SECONDS = 30.0
 DEFAULT_HISTORY = Path(".lotsync") / "history.sqlite"
@@ -134,6 +134,31 @@ CREATE TABLE finding_seen (
     finding_id   TEXT PRIMARY KEY,
     first_run_id INTEGER NOT NULL,
     first_seen   TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+#: Version 2 (issue 11): journals posted with `lotsync journal --post`. A posted month stays
+#: closed: later differences become adjusting entries, recorded here against the month they
+#: correct (`for_month`), so that month matches again once its adjustment is posted.
+SCHEMA_V2 = """
+CREATE TABLE posted_journal (
+    post_id    INTEGER PRIMARY KEY,
+    practice   TEXT,
+    month      TEXT NOT NULL,
+    posted_at  TEXT NOT NULL,
+    as_of      TEXT NOT NULL,
+    format     TEXT
+);
+CREATE UNIQUE INDEX posted_journal_month ON posted_journal (coalesce(practice, ''), month);
+CREATE TABLE posted_line (
+    post_id    INTEGER NOT NULL REFERENCES posted_journal (post_id),
+    line_no    INTEGER NOT NULL,
+    for_month  TEXT NOT NULL,
+    location   TEXT NOT NULL,
+    account    TEXT NOT NULL,
+    net_cents  INTEGER NOT NULL,
+    rows       TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (post_id, line_no)
 ) WITHOUT ROWID;
 """
 
@@ -366,8 +391,14 @@ def _upgrade(conn: sqlite3.Connection, p: Path) -> None:
                         conn.execute(stmt)
             elif version == 0 and {"runs", "findings"} <= tables:
                 _migrate_v0_to_v1(conn)
+            elif version == 1 and "run" in tables:
+                pass
             else:
                 raise HistoryError(f"{p}: not a lotsync run history (unknown tables, schema {version})")
+            if "posted_journal" not in _tables(conn):  # version 1 -> 2: posted journals
+                for stmt in SCHEMA_V2.split(";"):
+                    if stmt.strip():
+                        conn.execute(stmt)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
@@ -589,6 +620,56 @@ class History:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    # -- posted journals (lotsync journal --post)
+
+    def posted(self, practice: str | None = None) -> list:
+        """Every posted journal line of `practice`, oldest post first (books.journal.PostedLine)."""
+        from lotsync.books.journal import PostedLine, RowMark
+        out = []
+        for month, for_month, loc, account, net, rows in self.conn.execute(
+                "SELECT j.month, l.for_month, l.location, l.account, l.net_cents, l.rows FROM posted_line l"
+                " JOIN posted_journal j ON j.post_id = l.post_id WHERE coalesce(j.practice, '') = ?"
+                " ORDER BY j.post_id, l.line_no", (practice or "",)):
+            out.append(PostedLine(month, for_month, loc, account, net,
+                                  tuple(RowMark(*r) for r in json.loads(rows))))
+        return out
+
+    def posted_month(self, month: str, practice: str | None = None) -> str | None:
+        """When `month` was posted (ISO time), or None."""
+        row = self.conn.execute("SELECT posted_at FROM posted_journal WHERE coalesce(practice, '') = ?"
+                                " AND month = ?", (practice or "", month)).fetchone()
+        return row[0] if row else None
+
+    def post_journal(self, month: str, lines: list, as_of: dt.date, practice: str | None = None,
+                     fmt: str | None = None, posted_at: dt.datetime | None = None) -> int:
+        """Record a journal as posted (one transaction). HistoryError when the month was
+        posted already: a posted month stays closed."""
+        posted_at = posted_at or dt.datetime.now().astimezone()
+        with self.lock():
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                was = self.posted_month(month, practice)
+                if was is not None:
+                    raise HistoryError(
+                        f"{month} was posted on {was[:10]} and stays closed; changes to it go into the "
+                        "current month's journal as an adjusting entry")
+                cur = conn.execute("INSERT INTO posted_journal (practice, month, posted_at, as_of, format)"
+                                   " VALUES (?,?,?,?,?)", (practice, month, posted_at.isoformat(),
+                                                           as_of.isoformat(), fmt))
+                post_id = cur.lastrowid
+                conn.executemany(
+                    "INSERT INTO posted_line VALUES (?,?,?,?,?,?,?)",
+                    [(post_id, i, l.for_month, l.location, l.account, l.net,
+                      json.dumps([[r.file, r.sheet, r.fingerprint, r.value, r.where] for r in l.rows],
+                                 ensure_ascii=False)) for i, l in enumerate(lines)])
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        return post_id
 
     # -- reading
 

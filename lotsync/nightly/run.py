@@ -206,7 +206,7 @@ class NightlyRun:
                 outcome = Outcome(result, loaded, report, out_dir, None, periods=periods)
                 if self.history is not None:
                     options = {k: (str(v) if not isinstance(v, (bool, int, type(None), list)) else v)
-                               for k, v in s.items() if k not in ("mapping", "origin", "sources")}
+                               for k, v in s.items() if k not in ("mapping", "origin", "sources", "accounting", "notify")}
                     with self.history.recording(result, report, rec.inputs, options=options,
                                                 started_at=self.started, practice=s["practice"]) as record:
                         outcome.record = record

@@ -92,6 +92,73 @@ class SourceEntry(BaseModel):
         return self
 
 
+class AccountingSettings(BaseModel):
+    """`[accounting]`: the accounts `lotsync journal` posts to (names as the books spell
+    them; Xero files use the code before the first space), and
+    `[accounting.cogs_by_category]`: a COGS account per product category of the catalog."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    inventory_account: str = "1400 Inventory"
+    cogs_account: str = "5000 Cost of goods sold"
+    waste_account: str = "5100 Waste"
+    expired_account: str = "5110 Expired write-off"
+    shrinkage_account: str = "5120 Inventory shrinkage"
+    adjustment_account: str = "5130 Inventory adjustments"
+    returns_account: str = "2000 Accounts payable"
+    cogs_by_category: dict[str, str] = Field(default_factory=dict)
+    tracking_category: str = "Location"  # Xero's tracking category for the location
+    xero_tax_rate: str = "Tax Exempt"  # Xero needs a tax rate name on every line
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "AccountingSettings":
+        for name, v in [(n, getattr(self, n)) for n in type(self).model_fields if n != "cogs_by_category"] \
+                + [(f"cogs_by_category.{k}", v) for k, v in self.cogs_by_category.items()]:
+            if not v.strip():
+                raise ValueError(f"{name} is empty; give the account's name")
+        return self
+
+    def accounts(self):
+        """The pure journal's `Accounts`."""
+        from lotsync.books.journal import Accounts
+        return Accounts(inventory=self.inventory_account, cogs=self.cogs_account, waste=self.waste_account,
+                        expired=self.expired_account, shrinkage=self.shrinkage_account,
+                        adjustment=self.adjustment_account, returns=self.returns_account,
+                        cogs_by_category=tuple(self.cogs_by_category.items()))
+
+
+class NotifySettings(BaseModel):
+    """`[notify]`: tell people after a nightly run (e-mail and/or a chat webhook).
+
+    The SMTP password never sits in the file: `smtp_password_env` names the environment
+    variable that holds it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    when: Literal["new", "always", "errors"] = "new"
+    email_to: list[str] = Field(default_factory=list)
+    email_from: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password_env: str | None = None
+    webhook_url: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "NotifySettings":
+        if self.email_to and not self.smtp_host:
+            raise ValueError("email_to needs smtp_host (the mail server to send through)")
+        if self.email_to and not self.email_from:
+            raise ValueError("email_to needs email_from (the sender address)")
+        if any("@" not in a for a in self.email_to):
+            raise ValueError("email_to: every entry must be an e-mail address")
+        if self.smtp_user and not self.smtp_password_env:
+            raise ValueError("smtp_user needs smtp_password_env (the environment variable holding "
+                             "the password; the password itself never goes in this file)")
+        if self.webhook_url is not None and not self.webhook_url.lower().startswith(("https://", "http://")):
+            raise ValueError("webhook_url must start with https:// (or http://)")
+        return self
+
+
 class ConfigFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     practice: str | None = None
@@ -107,6 +174,8 @@ class ConfigFile(BaseModel):
     out: str = DEFAULT_OUT
     write_back: bool = False
     history: str | bool = str(DEFAULT_HISTORY)
+    accounting: AccountingSettings = Field(default_factory=AccountingSettings)
+    notify: NotifySettings | None = None
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -381,7 +450,8 @@ _EXPECTED = {
     "decimal": "a number", "date": "a date (YYYY-MM-DD)",
 }
 
-_MODELS = {"": ConfigFile, "sources": SourceEntry, "mapping": Mapping, "mapping.sheets": SheetMapping}
+_MODELS = {"": ConfigFile, "sources": SourceEntry, "mapping": Mapping, "mapping.sheets": SheetMapping,
+           "accounting": AccountingSettings, "notify": NotifySettings}
 
 
 def _known_keys(loc: tuple) -> list[str]:
@@ -498,6 +568,8 @@ def effective_settings(config: Config | None, cli_overrides: dict, cwd: Path | s
         # `lotsync reconcile file.xlsx` leaves no .lotsync folder behind
         "history": None,
         "mapping": Mapping(),
+        "accounting": defaults.accounting,
+        "notify": defaults.notify,
     }
     origin = {k: "default" for k in s}
     origin["config"] = "found" if config else "none found"
@@ -510,6 +582,7 @@ def effective_settings(config: Config | None, cli_overrides: dict, cwd: Path | s
             "day_first": f.day_first, "tolerance": f.tolerance, "expiring_days": f.expiring_days,
             "fail_on": f.fail_on, "outputs": list(f.outputs), "out": config.out,
             "write_back": f.write_back, "history": config.history, "mapping": config.mapping,
+            "accounting": f.accounting, "notify": f.notify,
         }
         for k, v in from_file.items():
             s[k] = v
@@ -518,7 +591,7 @@ def effective_settings(config: Config | None, cli_overrides: dict, cwd: Path | s
     for k, v in cli_overrides.items():
         if v is None:
             continue
-        if k not in s or k == "config":
+        if k not in s or k in ("config", "accounting", "notify"):
             raise ConfigError(f"unknown setting {k!r} (settings: {', '.join(SETTING_KEYS[1:])})")
         s[k] = _override(k, v, cwd)
         origin[k] = "command line"
@@ -665,6 +738,37 @@ path = "visits/*.xlsx"
 # file = "Inventory*.xlsx"
 # sheet = "Receiving"
 # header_row = 3
+
+# The month-end journal (`lotsync journal --month 2026-03`): the accounts it posts to,
+# spelled as in your books. Xero files use the code before the first space ("1400").
+[accounting]
+inventory_account = "1400 Inventory"
+cogs_account = "5000 Cost of goods sold"
+waste_account = "5100 Waste"
+expired_account = "5110 Expired write-off"
+shrinkage_account = "5120 Inventory shrinkage"
+adjustment_account = "5130 Inventory adjustments"
+returns_account = "2000 Accounts payable"
+# tracking_category = "Location"     # Xero tracking category that holds the location
+# xero_tax_rate = "Tax Exempt"       # Xero's tax rate name for these lines
+
+# A COGS account per product category (the catalog's Category column); others use cogs_account.
+[accounting.cogs_by_category]
+# Neurotoxin = "5010 COGS - Neurotoxins"
+
+# Tell people after each run: when = "new" (only when a finding is new), "always" or "errors".
+# No patient identifier is ever sent. The SMTP password is read from the environment
+# variable named here, never from this file.
+# [notify]
+# when = "new"
+# email_to = ["books@clinic.example"]
+# email_from = "lotsync@clinic.example"
+# smtp_host = "smtp.clinic.example"
+# smtp_port = 587
+# smtp_starttls = true
+# smtp_user = "lotsync"
+# smtp_password_env = "LOTSYNC_SMTP_PASSWORD"
+# webhook_url = "https://hooks.example/..."
 '''
 
 

@@ -1,0 +1,1 @@
+"""Books: the month-end journal a bookkeeper imports (pure: a Result in, entries out)."""
