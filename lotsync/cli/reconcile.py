@@ -75,6 +75,7 @@ def reconcile(sources, config_path, as_of, mapping, day_first, out_dir, toleranc
                              date_to=parse_date(date_to) if date_to else None)
     outcome = run.execute(progress_factory=StderrProgress)
     status = exit_code(outcome.result, run.settings["fail_on"])
+    run.notify(lambda line: click.echo(line, err=True))
     run.finish(status)
     import gc
     gc.freeze()  # the process ends next: skip one last scan of millions of objects

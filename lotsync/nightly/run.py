@@ -197,6 +197,8 @@ class NightlyRun:
                 if self.mask_key is not None:
                     from lotsync.audit.mask import mask_result
                     result = mask_result(result, self.mask_key)
+                if self.history is not None:
+                    result = self._check_posted(result, loaded)
                 from lotsync.audit.periods import compute_periods, periods_report
                 from lotsync.writers.json_report import report_dict
                 periods = compute_periods(result, self.date_from, self.date_to)
@@ -230,6 +232,33 @@ class NightlyRun:
             raise
         self.outcome = outcome
         return outcome
+
+    def _check_posted(self, result: Result, loaded: Loaded) -> Result:
+        """POSTED_PERIOD_CHANGED for every posted month whose journal figures changed."""
+        posted = self.history.posted(self.settings["practice"])
+        if not posted:
+            return result
+        from lotsync.books.journal import category_map, posted_changes
+        from lotsync.books.posted import posted_findings, with_findings
+        changes = posted_changes(result, self.settings["accounting"].accounts(),
+                                 category_map(loaded.practice.products), posted)
+        return with_findings(result, posted_findings(changes))
+
+    def notify(self, echo: Callable[[str], Any]) -> None:
+        """Send `[notify]` after the run; a failed delivery is one warning line and a log
+        record, and changes nothing else (lotsync/nightly/notify.py)."""
+        cfg = self.settings.get("notify")
+        if cfg is None or self.outcome is None:
+            return
+        from lotsync.nightly.notify import notify
+        for d in notify(cfg, self.outcome, self.settings["practice"]):
+            if d.ok:
+                if self.log is not None:
+                    self.log.info("notify %s: %s", d.channel, d.detail)
+            else:
+                echo(f"lotsync: warning: the {d.channel} notification failed ({d.detail}); the run is unaffected")
+                if self.log is not None:
+                    self.log.warning("notify %s failed: %s", d.channel, d.detail)
 
     def _write(self, o: Outcome, since=None) -> None:
         s = self.settings

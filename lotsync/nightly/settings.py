@@ -142,6 +142,7 @@ class NotifySettings(BaseModel):
     smtp_user: str | None = None
     smtp_password_env: str | None = None
     webhook_url: str | None = None
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)  # per attempt; 3 attempts at most
 
     @model_validator(mode="after")
     def _complete(self) -> "NotifySettings":
