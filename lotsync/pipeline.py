@@ -77,6 +77,7 @@ def _lotsync_outputs(folder: Path) -> set[Path]:
         if '"generated_by": "lotsync' in head:
             d = rep.parent
             ours.update({d / "report.xlsx", d / "findings.csv", d / "corrected"})
+            ours.update(d.glob("journal-*.csv"))  # lotsync journal's files (issue 11)
     return ours
 
 
