@@ -247,3 +247,43 @@ def test_journal_refuses_a_month_after_as_of_and_posting_without_a_history(tmp_p
                       "--post")
     assert no_hist.returncode == 2 and "--post needs a run history" in no_hist.stderr
     assert not (elsewhere / "lotsync-out").exists()
+
+
+def test_a_one_site_month_books_each_movement_the_right_way_round(tmp_path):
+    from datetime import date
+
+    from helpers import run_files, write_book
+    path = write_book(tmp_path / "clinic.xlsx", {
+        "Receiving": [["Product", "Lot", "Expiration", "Qty", "Unit Cost", "Date Received"],
+                      ["Botox", "A1", date(2027, 1, 31), 100, 6, date(2026, 2, 1)],
+                      ["Botox", "B2", date(2027, 1, 31), 100, 6, date(2026, 2, 1)]],
+        "Treatments": [["Date", "Patient", "Product", "Lot", "Units"],
+                       [date(2026, 3, 4), "P1", "Botox", "A1", 20],
+                       [date(2026, 3, 5), "P2", "Botox", "B2", 10]],
+        "Adjustments": [["Date", "Product", "Lot", "Qty", "Type"],
+                        [date(2026, 3, 6), "Botox", "A1", 5, "waste"],
+                        [date(2026, 3, 7), "Botox", "A1", 2, "expired"],
+                        [date(2026, 3, 8), "Botox", "B2", 10, "return"],
+                        [date(2026, 3, 9), "Botox", "B2", 3, "adjustment"]],
+        "Counts": [["Date", "Product", "Lot", "Counted"],
+                   [date(2026, 3, 31), "Botox", "A1", 70],     # ledger 73: 3 short
+                   [date(2026, 3, 31), "Botox", "B2", 84]],    # ledger 83: 1 over
+    })
+    result, loaded = run_files([path], keep_movements=True)
+    j = build_journal(result, "2026-03", Accounts(), category_map(loaded.practice.products))
+    assert len(j.entries) == 1 and j.entries[0].location == "" and j.entries[0].number == "LS2603-1"
+    got = {(l.kind, l.account, l.debit, l.credit) for l in j.entries[0].lines}
+    inv = "1400 Inventory"
+    assert got == {
+        ("cogs", "5000 Cost of goods sold", 18000, 0), ("cogs", inv, 0, 18000),
+        ("waste", "5100 Waste", 3000, 0), ("waste", inv, 0, 3000),
+        ("expired", "5110 Expired write-off", 1200, 0), ("expired", inv, 0, 1200),
+        ("returned", "2000 Accounts payable", 6000, 0), ("returned", inv, 0, 6000),
+        ("shrinkage", "5120 Inventory shrinkage", 1800, 0), ("shrinkage", inv, 0, 1800),
+        ("count_gain", inv, 600, 0), ("count_gain", "5120 Inventory shrinkage", 0, 600),
+        ("adjusted", inv, 1800, 0), ("adjusted", "5130 Inventory adjustments", 0, 1800),
+    }
+    assert j.entries[0].debits == j.entries[0].credits
+    assert build_journal(result, "2026-04", Accounts(), {}).entries == ()  # nothing moved in April
+    with pytest.raises(ValueError, match="keep_movements"):
+        build_journal(run_files([path])[0], "2026-03", Accounts(), {})

@@ -229,6 +229,8 @@ def month_parts(result: Result, month: str, categories: dict[str, str]):
     """{(kind, location, category): exact value} for the month and the rows behind each
     (movements with a value, grouped the same way), using `compute_periods` per part."""
     start, end = parse_month(month)
+    if result.lots and not result.movements:
+        raise ValueError("the journal needs the ledger's movements: reconcile with Options(keep_movements=True)")
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for m in result.movements:
         groups[(m.location, categories.get(product_key(m.product), NO_CATEGORY))].append(m)
