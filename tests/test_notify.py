@@ -84,8 +84,8 @@ def webhook():
     srv.server_close()
 
 
-def nightly(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("TERM", "COLUMNS")}
+def nightly(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("TERM", "COLUMNS", "SSL_CERT_FILE")} | (env or {})
     env["LOTSYNC_TEST_SMTP_PW"] = PASSWORD
     return subprocess.run([sys.executable, "-m", "lotsync", "reconcile", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=180, env=env, stdin=subprocess.DEVNULL)
@@ -199,3 +199,70 @@ def test_a_missing_password_variable_is_a_warning_not_a_failed_run(tmp_path, smt
     assert done.stderr.strip() == ("lotsync: warning: the e-mail notification failed (environment variable "
                                    "LOTSYNC_NOT_SET_ANYWHERE is not set); the run is unaffected")
     assert smtp.messages == []
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (the test's own mail server)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    c, k = folder / "cert.pem", folder / "key.pem"
+    c.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    k.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))
+    return c, k
+
+
+def test_starttls_protects_the_login_and_an_untrusted_server_gets_nothing(tmp_path):
+    import ssl
+
+    cert, key = self_signed(tmp_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    box = Mailbox()
+    # the server refuses AUTH before STARTTLS (aiosmtpd's default) and requires STARTTLS
+    ctl = Controller(box, hostname="127.0.0.1", port=free_port(), authenticator=box.authenticate,
+                     tls_context=ctx, require_starttls=True)
+    ctl.start()
+    try:
+        folder = clinic(tmp_path / "c", f'when = "always"\nemail_to = ["books@clinic.example"]\n'
+                                        f'email_from = "lotsync@clinic.example"\nsmtp_host = "127.0.0.1"\n'
+                                        f'smtp_port = {ctl.port}\nsmtp_starttls = true\nsmtp_user = "lotsync"\n'
+                                        f'smtp_password_env = "LOTSYNC_TEST_SMTP_PW"\ntimeout_seconds = 5\n',
+                        outputs='["json"]')
+        untrusted = nightly(folder)  # the server's certificate is not one the system trusts
+        assert untrusted.returncode == 1
+        assert untrusted.stderr.startswith("lotsync: warning: the e-mail notification failed (")
+        assert box.messages == [] and box.logins == []
+
+        trusted = nightly(folder, env={"SSL_CERT_FILE": str(cert)})
+        assert trusted.returncode == 1 and trusted.stderr == ""
+        assert box.logins == [(b"lotsync", PASSWORD.encode())] and len(box.messages) == 1
+    finally:
+        ctl.stop()
+
+
+def test_a_masked_run_sends_no_patient_identifier_and_no_pseudonym_either(tmp_path, webhook):
+    folder = clinic(tmp_path, f'when = "always"\nwebhook_url = "{webhook.url}"\n', outputs='["json"]')
+    done = nightly(folder, "--mask-patients", env={"LOTSYNC_MASK_KEY": "a-test-key-of-enough-length"})
+    assert done.returncode == 1, done.stderr
+    assert len(webhook.requests) == 1
+    body = webhook.requests[0][1]
+    rep = json.loads((folder / "lotsync-out" / "report.json").read_text("utf-8"))
+    pseudonyms = {v["patient"] for v in rep["cogs"]["by_visit"] if v["patient"]}
+    assert pseudonyms and all(p.startswith("P-") for p in pseudonyms)
+    for token in pseudonyms | patient_names(folder):
+        assert token.encode() not in body
