@@ -4,7 +4,8 @@ entries in cents out. Pure: no files, no history; the caller hands in what was p
 Rules (issue 11; docs/ACCOUNTING.md says how the import files are laid out):
 
 - Figures come from `audit.periods.compute_periods` (the one place that sums a month's
-  movement values), run once per location and product category over the month's days:
+  movement values), run once per location and product category over the whole ledger
+  (`MonthTable`: one pass serves the journal and the check of every posted month):
   COGS (exact cost of the visit rows dated in the month, the same numbers as
   `cogs.by_month`), waste, expired, returned, adjusted (signed), shrinkage (counts that
   found less) and count gains (counts that found more = count variance + shrinkage).
@@ -225,66 +226,83 @@ def _mark(m) -> RowMark | None:
     return RowMark(src.file.rsplit("/", 1)[-1], src.sheet, ref.fingerprint, str(m.value), src.where, src)
 
 
-def month_parts(result: Result, month: str, categories: dict[str, str]):
-    """{(kind, location, category): exact value} for the month and the rows behind each
-    (movements with a value, grouped the same way), using `compute_periods` per part."""
-    start, end = parse_month(month)
-    if result.lots and not result.movements:
-        raise ValueError("the journal needs the ledger's movements: reconcile with Options(keep_movements=True)")
-    groups: dict[tuple[str, str], list] = defaultdict(list)
-    for m in result.movements:
-        groups[(m.location, categories.get(product_key(m.product), NO_CATEGORY))].append(m)
-    values: dict[tuple[str, str, str], Decimal] = {}
-    rows: dict[tuple[str, str, str], list[RowMark]] = defaultdict(list)
-    empty_cogs = Cogs(total=ZERO, estimated=ZERO, by_visit=(), by_provider=(), by_product=(), by_month=())
-    for (loc, cat), movements in sorted(groups.items()):
-        sub = replace(result, movements=tuple(movements), lots=(), findings=(), inputs=(), cogs=empty_cogs)
-        p = compute_periods(sub, start, end)
-        if not p.months:
-            continue
-        f = p.months[0]
-        gain = f.count_variance_value + f.shrinkage_value
-        for kind, v in (("cogs", f.cogs), ("waste", f.waste_value), ("expired", f.expired_value),
-                        ("returned", f.returned_value), ("shrinkage", f.shrinkage_value),
-                        ("count_gain", gain), ("adjusted", f.adjusted_value)):
-            if v:
-                values[(kind, loc, cat)] = v
-        for m in movements:
-            if m.value is None or m.date is None or not (start <= m.date <= min(end, result.as_of)):
-                continue
-            kind = _KIND_OF.get(m.kind)
-            if m.kind == "count":
-                kind = "shrinkage" if m.value < 0 else "count_gain"
-            if kind is None or not m.value:
-                continue
-            mk = _mark(m)
-            if mk is not None:
-                rows[(kind, loc, cat)].append(mk)
-    for v in result.cogs.by_visit:
-        if v.estimated and start <= v.date <= min(end, result.as_of):
-            k = ("estimated", v.location, NO_CATEGORY)
-            values[k] = values.get(k, ZERO) + v.estimated
-    return values, rows
+class MonthTable:
+    """Every month's exact figures per (kind, location, category), built once per result:
+    one `compute_periods` per part (location x category) over the whole ledger, so a
+    journal and the check of every posted month cost one pass, not one pass a month.
+    The rows behind a month's figures are marked (content fingerprints) only when asked."""
+
+    def __init__(self, result: Result, categories: dict[str, str]) -> None:
+        with localcontext(LEDGER_CONTEXT):
+            self._build(result, categories)
+
+    def _build(self, result: Result, categories: dict[str, str]) -> None:
+        if result.lots and not result.movements:
+            raise ValueError("the journal needs the ledger's movements: reconcile with "
+                             "Options(keep_movements=True)")
+        self.as_of = result.as_of
+        cat_of: dict[str, str] = {}
+        groups: dict[tuple[str, str], list] = defaultdict(list)
+        self._moves: dict[str, list] = defaultdict(list)  # month -> (movement, location, category)
+        for m in result.movements:
+            cat = cat_of.get(m.product)
+            if cat is None:
+                cat = cat_of[m.product] = categories.get(product_key(m.product), NO_CATEGORY)
+            groups[(m.location, cat)].append(m)
+            if m.value and m.date is not None and m.date <= result.as_of:
+                self._moves[m.date.isoformat()[:7]].append((m, m.location, cat))
+        self.values: dict[str, dict[tuple[str, str, str], Decimal]] = defaultdict(dict)
+        empty = Cogs(total=ZERO, estimated=ZERO, by_visit=(), by_provider=(), by_product=(), by_month=())
+        for (loc, cat), movements in sorted(groups.items()):
+            sub = replace(result, movements=tuple(movements), lots=(), findings=(), inputs=(), cogs=empty)
+            for f in compute_periods(sub).months:
+                gain = f.count_variance_value + f.shrinkage_value
+                for kind, v in (("cogs", f.cogs), ("waste", f.waste_value), ("expired", f.expired_value),
+                                ("returned", f.returned_value), ("shrinkage", f.shrinkage_value),
+                                ("count_gain", gain), ("adjusted", f.adjusted_value)):
+                    if v:
+                        self.values[f.period][(kind, loc, cat)] = v
+        for v in result.cogs.by_visit:
+            if v.estimated and v.date <= result.as_of:
+                month = self.values[v.date.isoformat()[:7]]
+                k = ("estimated", v.location, NO_CATEGORY)
+                month[k] = month.get(k, ZERO) + v.estimated
+        self._rows: dict[str, dict] = {}
+
+    def rows(self, month: str) -> dict[tuple[str, str, str], list[RowMark]]:
+        got = self._rows.get(month)
+        if got is None:
+            got = self._rows[month] = defaultdict(list)
+            for m, loc, cat in self._moves.get(month, ()):
+                kind = ("shrinkage" if m.value < 0 else "count_gain") if m.kind == "count" else _KIND_OF.get(m.kind)
+                mk = _mark(m) if kind is not None else None
+                if mk is not None:
+                    got[(kind, loc, cat)].append(mk)
+        return got
+
+    def figures(self, month: str) -> tuple[Figure, ...]:
+        """The month's figures, each rounded once and allocated over its parts."""
+        values = self.values.get(month, {})
+        out = []
+        with localcontext(LEDGER_CONTEXT):
+            for kind in KINDS:
+                keys = sorted(k for k in values if k[0] == kind)
+                if not keys:
+                    continue
+                exact = sum((values[k] for k in keys), ZERO)
+                cents = allocate(exact, [values[k] for k in keys])
+                out.append(Figure(kind, exact, round_cents(exact),
+                                  tuple((k[1], k[2], c) for k, c in zip(keys, cents))))
+        return tuple(out)
+
+    def lines(self, month: str, accounts: Accounts, with_rows: bool = True) -> list[Line]:
+        """The month's lines; `with_rows=False` skips marking the rows behind them (a
+        posted month is checked by amounts first, its rows read only when one differs)."""
+        return month_lines(self.figures(month), self.rows(month) if with_rows else {}, accounts, month)
 
 
 _KIND_OF = {"used": "cogs", "wasted": "waste", "expired": "expired", "returned": "returned",
             "adjusted": "adjusted"}
-
-
-def month_figures(result: Result, month: str, categories: dict[str, str]):
-    """The month's figures, each rounded once and allocated over its parts; with the rows."""
-    with localcontext(LEDGER_CONTEXT):
-        values, rows = month_parts(result, month, categories)
-        figures = []
-        for kind in KINDS:
-            keys = sorted(k for k in values if k[0] == kind)
-            if not keys:
-                continue
-            exact = sum((values[k] for k in keys), ZERO)
-            cents = allocate(exact, [values[k] for k in keys])
-            figures.append(Figure(kind, exact, round_cents(exact),
-                                  tuple((k[1], k[2], c) for k, c in zip(keys, cents))))
-        return tuple(figures), rows
 
 
 # --- lines and entries --------------------------------------------------------------------
@@ -339,12 +357,14 @@ def _locations(result: Result) -> tuple[str, ...]:
 
 def build_journal(result: Result, month: str, accounts: Accounts, categories: dict[str, str],
                   posted: list[PostedLine] | tuple[PostedLine, ...] = (),
-                  practice: str | None = None) -> Journal:
+                  practice: str | None = None, table: MonthTable | None = None) -> Journal:
     """The month's entries (one per location), then an adjusting entry per posted earlier
-    month whose figures changed since it was posted."""
+    month whose figures changed since it was posted (`table`: the result's MonthTable when
+    the caller has one already)."""
     _, end = parse_month(month)
-    figures, rows = month_figures(result, month, categories)
-    lines = month_lines(figures, rows, accounts, month)
+    table = table or MonthTable(result, categories)
+    figures = table.figures(month)
+    lines = table.lines(month, accounts)
     locations = _locations(result) or ("",)
     several = len(locations) > 1
     head = f"{practice}: " if practice else ""
@@ -356,7 +376,7 @@ def build_journal(result: Result, month: str, accounts: Accounts, categories: di
         where = f" — {loc or '(no location)'}" if several else ""
         entries.append(Entry(_entry_number(month, i), end,
                              f"{head}lotsync inventory journal {month}{where}", loc, mine))
-    for change_month, changes in _group_changes(posted_changes(result, accounts, categories, posted, before=month)):
+    for change_month, changes in _group_changes(posted_changes(table, accounts, posted, before=month)):
         by_loc: dict[str, list[Line]] = defaultdict(list)
         for c in changes:
             d = c.now - c.posted
@@ -382,8 +402,8 @@ def _group_changes(changes: list[Change]) -> list[tuple[str, list[Change]]]:
 # --- posted months ------------------------------------------------------------------------
 
 
-def posted_changes(result: Result, accounts: Accounts, categories: dict[str, str],
-                   posted: list[PostedLine] | tuple[PostedLine, ...], before: str | None = None) -> list[Change]:
+def posted_changes(table: MonthTable, accounts: Accounts, posted: list[PostedLine] | tuple[PostedLine, ...],
+                   before: str | None = None) -> list[Change]:
     """Every (posted month, location, account) whose net amount now differs from what was
     posted for it (original entry plus adjustments posted since), for posted months
     before `before` (all when None). Accounts the month did not touch when posted count
@@ -395,16 +415,20 @@ def posted_changes(result: Result, accounts: Accounts, categories: dict[str, str
     for month in sorted(by_month):
         if before is not None and month >= before:
             continue
-        figures, rows = month_figures(result, month, categories)
-        now: dict[tuple[str, str], list[Line]] = defaultdict(list)
-        for l in month_lines(figures, rows, accounts, month):
-            now[(l.location, l.account)].append(l)
         was = by_month[month]
-        for key in sorted(set(now) | set(was)):
-            n = sum(l.net for l in now.get(key, ()))
+        amounts: dict[tuple[str, str], int] = defaultdict(int)
+        for l in table.lines(month, accounts, with_rows=False):
+            amounts[(l.location, l.account)] += l.net
+        differ = [k for k in sorted(set(amounts) | set(was))
+                  if amounts.get(k, 0) != sum(x.net for x in was.get(k, ()))]
+        if not differ:
+            continue
+        now: dict[tuple[str, str], list[Line]] = defaultdict(list)
+        for l in table.lines(month, accounts):
+            now[(l.location, l.account)].append(l)
+        for key in differ:
+            n = amounts.get(key, 0)
             p = sum(x.net for x in was.get(key, ()))
-            if n == p:
-                continue
             now_rows = {(r.file, r.sheet, r.fingerprint, r.value): r for l in now.get(key, ()) for r in l.rows}
             was_rows = {(r.file, r.sheet, r.fingerprint, r.value): r for x in was.get(key, ()) for r in x.rows}
             out.append(Change(month, key[0], key[1], p, n,

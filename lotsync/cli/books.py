@@ -43,13 +43,13 @@ def journal(sources, month, fmt, out_file, post, config_path, as_of, mapping, hi
     Example:
       lotsync journal --month 2026-03 --to quickbooks
     """
-    from lotsync.books.journal import (build_journal, category_map, parse_month, posted_changes,
-                                       posted_lines_of)
+    from lotsync.books.journal import (MonthTable, build_journal, category_map, parse_month,
+                                       posted_changes, posted_lines_of)
     from lotsync.books.posted import posted_findings
     from lotsync.errors import CannotRun
     from lotsync.nightly.history import open_history
     from lotsync.nightly.settings import effective_settings, load_config, reconcile_options
-    from lotsync.pipeline import SourceReader, run
+    from lotsync.pipeline import SourceReader, gc_paused, run
     from lotsync.writers.journal import describe, write_journal
 
     try:
@@ -77,12 +77,15 @@ def journal(sources, month, fmt, out_file, post, config_path, as_of, mapping, hi
         if history is not None and (when := history.posted_month(month, practice)) is not None:
             raise CannotRun(f"{month} was posted on {when[:10]} and stays closed; what changed in it goes "
                             "into a later month's journal as an adjusting entry")
-        result, loaded = run(s["sources"], opts, s["mapping"], read=SourceReader())
-        categories = category_map(loaded.practice.products)
-        accounts = s["accounting"].accounts()
-        for f in posted_findings(posted_changes(result, accounts, categories, posted)):
+        with gc_paused():  # a million rows' objects: no collector rescans (as reconcile does)
+            result, loaded = run(s["sources"], opts, s["mapping"], read=SourceReader())
+            categories = category_map(loaded.practice.products)
+            accounts = s["accounting"].accounts()
+            table = MonthTable(result, categories)
+            changes = posted_changes(table, accounts, posted)
+            j = build_journal(result, month, accounts, categories, posted, practice, table)
+        for f in posted_findings(changes):
             click.echo(f"lotsync: warning: POSTED_PERIOD_CHANGED {f.message}", err=True)
-        j = build_journal(result, month, accounts, categories, posted, practice)
         bad = [e.number for e in j.entries if e.debits != e.credits]
         if bad:  # cannot happen by construction; never hand the books an unbalanced file
             raise CannotRun(f"entries {', '.join(bad)} do not balance; please report it")

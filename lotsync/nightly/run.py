@@ -238,10 +238,10 @@ class NightlyRun:
         posted = self.history.posted(self.settings["practice"])
         if not posted:
             return result
-        from lotsync.books.journal import category_map, posted_changes
+        from lotsync.books.journal import MonthTable, category_map, posted_changes
         from lotsync.books.posted import posted_findings, with_findings
-        changes = posted_changes(result, self.settings["accounting"].accounts(),
-                                 category_map(loaded.practice.products), posted)
+        changes = posted_changes(MonthTable(result, category_map(loaded.practice.products)),
+                                 self.settings["accounting"].accounts(), posted)
         return with_findings(result, posted_findings(changes))
 
     def notify(self, echo: Callable[[str], Any]) -> None:
