@@ -237,6 +237,8 @@ def test_a_late_row_in_a_posted_month_raises_posted_period_changed_and_the_next_
 
 def test_journal_refuses_a_month_after_as_of_and_posting_without_a_history(tmp_path):
     clinic = _clinic(tmp_path)
+    plain = lotsync(clinic, "journal", "--month", "2026-03")
+    assert plain.returncode == 0 and not (clinic / ".lotsync").exists()  # only --post makes a history
     late = lotsync(clinic, "journal", "--month", "2026-12")
     assert late.returncode == 2 and "after as_of 2026-11-30" in late.stderr
     bad = lotsync(clinic, "journal", "--month", "March")

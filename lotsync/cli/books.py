@@ -70,7 +70,9 @@ def journal(sources, month, fmt, out_file, post, config_path, as_of, mapping, hi
         raise CannotRun(f"{month} is not over (as_of {opts.as_of}); post it once the month has ended")
     if post and s["history"] is None:
         raise CannotRun("--post needs a run history: run where lotsync.toml is, or give --history FILE")
-    history = open_history(s["history"]) if s["history"] is not None else None
+    # only --post creates a history; reading posted months needs one that exists
+    history = (open_history(s["history"], create=post)
+               if s["history"] is not None and (post or Path(s["history"]).exists()) else None)
     try:
         practice = s["practice"]
         posted = history.posted(practice) if history is not None else []
