@@ -289,3 +289,15 @@ def test_a_one_site_month_books_each_movement_the_right_way_round(tmp_path):
     assert build_journal(result, "2026-04", Accounts(), {}).entries == ()  # nothing moved in April
     with pytest.raises(ValueError, match="keep_movements"):
         build_journal(run_files([path])[0], "2026-03", Accounts(), {})
+
+
+def test_the_starter_lotsync_toml_names_the_accounts_and_keeps_notify_commented():
+    import tomllib
+
+    from lotsync.nightly.settings import STARTER_TOML, ConfigFile
+    data = tomllib.loads(STARTER_TOML)
+    data.pop("sources")
+    cf = ConfigFile.model_validate(data)
+    assert cf.accounting.inventory_account == "1400 Inventory" and cf.notify is None
+    assert "# [notify]" in STARTER_TOML and 'smtp_password_env = "LOTSYNC_SMTP_PASSWORD"' in STARTER_TOML
+    assert "smtp_password =" not in STARTER_TOML

@@ -373,7 +373,7 @@ def build_journal(result: Result, month: str, accounts: Accounts, categories: di
         mine = tuple(l for l in lines if l.location == loc)
         if not mine:
             continue
-        where = f" — {loc or '(no location)'}" if several else ""
+        where = f" - {loc or '(no location)'}" if several else ""
         entries.append(Entry(_entry_number(month, i), end,
                              f"{head}lotsync inventory journal {month}{where}", loc, mine))
     for change_month, changes in _group_changes(posted_changes(table, accounts, posted, before=month)):
@@ -385,7 +385,7 @@ def build_journal(result: Result, month: str, accounts: Accounts, categories: di
                                            c.month, c.added))
         for i, loc in enumerate(locations, 1):
             if by_loc.get(loc):
-                where = f" — {loc or '(no location)'}" if several else ""
+                where = f" - {loc or '(no location)'}" if several else ""
                 entries.append(Entry(_entry_number(month, i, change_month), end,
                                      f"{head}lotsync adjustment to posted {change_month}{where}", loc,
                                      tuple(by_loc[loc]), adjusting_for=change_month))
