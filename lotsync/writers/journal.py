@@ -18,10 +18,43 @@ formula-injection guard; the file is written atomically.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
+from typing import Protocol, Sequence
 
-from lotsync.books.journal import Journal
 from lotsync.writers.safe import atomic_output, safe_text
+
+
+class JournalLine(Protocol):
+    account: str
+    debit: int  # cents
+    credit: int
+    description: str
+    location: str
+
+    @property
+    def net(self) -> int: ...
+
+
+class JournalEntry(Protocol):
+    number: str
+    date: dt.date
+    narration: str
+    lines: Sequence[JournalLine]
+
+    @property
+    def debits(self) -> int: ...
+
+    @property
+    def credits(self) -> int: ...
+
+
+class Journal(Protocol):
+    """What a `lotsync.books.journal.Journal` holds: writers sit below books in the
+    layering, so they render it by its shape (as `since.TrendPoint` is a Protocol)."""
+
+    month: str
+    entries: Sequence[JournalEntry]
 
 FORMATS = ("csv", "quickbooks", "xero")
 
