@@ -87,7 +87,7 @@ from lotsync.model import Finding, InventoryRow, Kind, TableRef, VisitRow
 from lotsync.reconcile.catalog import Catalog, build_catalog
 from lotsync.reconcile.lots import DIVISION, NO_DATE_ORD, ZERO
 from lotsync.reconcile.result import LotResult, Result
-from lotsync.writers.safe import DANGEROUS_FIRST, atomic_output, atomic_path, safe_text
+from lotsync.writers.safe import DANGEROUS_FIRST, atomic_output, atomic_path, safe_text, xml_text
 
 __all__ = ["CorrectedOutput", "write_corrected", "unsupported_content", "plan_corrections"]
 
@@ -701,7 +701,10 @@ def _free_columns(rows: Iterable[tuple[int, int]], header_row: int, header_cells
 
 
 def _xlsx_text(cell, text: str) -> None:
-    """Write `text` as text, never as a formula (OWASP CSV injection, CWE-1236)."""
+    """Write `text` as text, never as a formula (OWASP CSV injection, CWE-1236), with any
+    character XML cannot hold shown as a control picture (`xml_text`)."""
+    if isinstance(text, str):
+        text = xml_text(text)
     cell.value = text
     if isinstance(text, str) and (cell.data_type == "f" or text.startswith(DANGEROUS_FIRST)):
         cell.data_type = "s"
@@ -717,6 +720,7 @@ def _add_comment(cell, text: str) -> None:
         author = old.author or AUTHOR
     else:
         author = AUTHOR
+    text = xml_text(text)
     lines = sum(1 + len(line) // 48 for line in text.splitlines())
     cell.comment = Comment(text, author, height=min(600, 20 + 15 * lines), width=340)
 
@@ -778,6 +782,9 @@ def _write_copy(src: Path, target: Path, fp: FilePlan) -> tuple[int, str | None]
         if ws is None:
             continue
         _add_comment(_anchor(ws, row, col), "\n\n".join(texts))
+    if wb.calculation is None:  # <calcPr> is optional: a valid workbook may have none
+        from openpyxl.workbook.properties import CalcProperties
+        wb.calculation = CalcProperties()
     wb.calculation.fullCalcOnLoad = True
     try:
         with atomic_path(target) as tmp:

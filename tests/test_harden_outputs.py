@@ -1,0 +1,92 @@
+"""Hardening (issue 15) on the writing side: corrected/ with control characters and without
+<calcPr>, exception text kept out of the run log, masking of names used as tab or file names.
+
+Every workbook is real bytes on disk, written by the test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import xlsxwriter
+
+from lotsync.pipeline import run
+from lotsync.reconcile import Options
+from lotsync.writers.corrected import write_corrected
+from helpers import AS_OF, write_book
+
+GS, VT = "\x1d", "\x0b"
+
+
+def control_char_book(path: Path) -> Path:
+    """A receiving log and a visit log whose lot cells hold a barcode scanner's GS (0x1D)
+    and a VT: xlsxwriter stores them as _x001D_ / _x000B_, as Excel does."""
+    wb = xlsxwriter.Workbook(str(path))
+    inv = wb.add_worksheet("Receiving")
+    for r, row in enumerate([["Product", "Lot", "Expiration", "Qty", "Unit Cost", "Remaining"],
+                             ["Botox", "C3709C3", "2026-12-31", 100, 6.12, 90],
+                             ["Botox", f"01{GS}C3710A1", "2026-12-31", 100, 6.12, 100]]):
+        for c, v in enumerate(row):
+            inv.write(r, c, v)
+    vis = wb.add_worksheet("Treatments")
+    for r, row in enumerate([["Date", "Patient", "Product", "Lot", "Units"],
+                             ["2026-02-01", "P1", "Botox", "C3709C3", 20],
+                             ["2026-02-02", "P2", "Botox", f"C99{GS}99", 5],
+                             ["2026-02-03", "P3", "Botox", f"C98{VT}98", 5]]):
+        for c, v in enumerate(row):
+            vis.write(r, c, v)
+    wb.close()
+    return path
+
+
+def _without_calcpr(src: Path, dst: Path) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                data = re.sub(rb"<calcPr[^>]*/>", b"", data)
+                assert b"calcPr" not in data
+            zout.writestr(info, data)
+    return dst
+
+
+def test_corrected_copy_of_a_workbook_with_gs_and_vt_in_annotated_cells_is_written(tmp_path):
+    src = control_char_book(tmp_path / "scanned.xlsx")
+    result, loaded = run([str(src)], Options(as_of=AS_OF))
+    outs = write_corrected(result, loaded, tmp_path / "out")
+    copies = [o for o in outs if o.kind == "copy"]
+    assert copies, [(o.kind, o.note) for o in outs]
+    wb = openpyxl.load_workbook(copies[0].path)
+    notes = [c.comment.text for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.comment]
+    assert notes and not any(ch in n for n in notes for ch in (GS, VT))
+
+
+def test_change_list_with_gs_in_an_old_value_is_written(tmp_path):
+    src = control_char_book(tmp_path / "scanned.xlsx")
+    # an .xlsm named .xlsx cannot be copied: lotsync writes a change list instead
+    with zipfile.ZipFile(src, "a") as z:
+        z.writestr("xl/vbaProject.bin", b"\x00" * 16)
+    result, loaded = run([str(src)], Options(as_of=AS_OF))
+    outs = write_corrected(result, loaded, tmp_path / "out")
+    assert [o.kind for o in outs] == ["changes"]
+    rows = list(openpyxl.load_workbook(outs[0].path)["Changes"].iter_rows(values_only=True))
+    olds = [r[2] for r in rows[1:] if isinstance(r[2], str)]
+    assert any("C99" in o for o in olds)
+    assert not any(GS in o or VT in o for o in olds)
+
+
+def test_corrected_copy_of_a_valid_xlsx_without_calcpr_is_written(tmp_path):
+    plain = write_book(tmp_path / "plain.xlsx", {
+        "Receiving": [["Product", "Lot", "Expiration", "Qty", "Unit Cost", "Remaining"],
+                      ["Botox", "C3709C3", dt.date(2026, 12, 31), 100, 6.12, 99]],
+        "Treatments": [["Date", "Patient", "Product", "Lot", "Units"],
+                       [dt.date(2026, 2, 1), "P1", "Botox", "C3709C3", 20]]})
+    src = _without_calcpr(Path(plain), tmp_path / "nocalc.xlsx")
+    result, loaded = run([str(src)], Options(as_of=AS_OF))
+    outs = write_corrected(result, loaded, tmp_path / "out")
+    assert [o.kind for o in outs] == ["copy"]
+    ws = openpyxl.load_workbook(outs[0].path)["Receiving"]
+    assert ws["F2"].value == 80
