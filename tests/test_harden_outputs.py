@@ -90,3 +90,34 @@ def test_corrected_copy_of_a_valid_xlsx_without_calcpr_is_written(tmp_path):
     assert [o.kind for o in outs] == ["copy"]
     ws = openpyxl.load_workbook(outs[0].path)["Receiving"]
     assert ws["F2"].value == 80
+
+
+def test_run_log_names_an_exceptions_type_never_its_cell_text(tmp_path, monkeypatch):
+    """A library that fails quoting the cell it was given (as openpyxl's
+    IllegalCharacterError does) must not carry that text into lotsync.log."""
+    import xlsxwriter.worksheet
+
+    from lotsync.nightly.run import NightlyRun
+
+    src = write_book(tmp_path / "clinic.xlsx", {
+        "Receiving": [["Product", "Lot", "Expiration", "Qty", "Unit Cost"],
+                      ["Botox", "C3709C3", dt.date(2026, 12, 31), 100, 6.12]],
+        "Treatments": [["Date", "Patient", "Product", "Lot", "Units"],
+                       [dt.date(2026, 2, 1), "Jane Roe", "Botox", "C3709C3", 20]]})
+
+    def failing_write_string(self, row, col, string, *args, **kw):
+        raise ValueError(f"cannot write {string!r}")
+
+    monkeypatch.setattr(xlsxwriter.worksheet.Worksheet, "write_string", failing_write_string)
+    run_ = NightlyRun.prepare(None, {"sources": [src], "as_of": AS_OF.isoformat(),
+                                     "out": str(tmp_path / "out"), "outputs": "xlsx",
+                                     "history": str(tmp_path / "h" / "history.sqlite")})
+    try:
+        run_.execute()
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("the writer's failure was swallowed")
+    log = (tmp_path / "h" / "lotsync.log").read_text()
+    assert "run failed: internal error ValueError at " in log
+    assert "Jane" not in log and "C3709C3" not in log and "Botox" not in log

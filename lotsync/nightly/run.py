@@ -226,7 +226,8 @@ class NightlyRun:
         except BaseException as e:
             if self.log is not None:
                 from lotsync.nightly.runlog import log_failure
-                log_failure(self.log, str(e).splitlines()[0] if str(e) else type(e).__name__)
+                from lotsync.errors import describe_failure
+                log_failure(self.log, describe_failure(e))
             raise
         self.outcome = outcome
         return outcome
