@@ -201,8 +201,12 @@ def _markup_problem(head: bytes) -> tuple[str, str] | None:
 
 
 # ---------------------------------------------------------------------------- entry point
-def check(path: str | os.PathLike) -> Preflight:
-    """Inspect `path` and say what it is and how big it really is; `ReadError` if unusable."""
+def check_regular(path: str | os.PathLike) -> os.stat_result:
+    """The file's stat if it is a regular file; else a `ReadError` at once.
+
+    Every command calls this (through `pipeline.expand_sources`) before anything opens a
+    source: opening a FIFO blocks until a writer comes, and a device may never end (the
+    history's fingerprint used to hang on one). `stat` never opens the file."""
     fspath = os.fsdecode(os.fspath(path))
     name = display_name(path)
     try:
@@ -220,6 +224,14 @@ def check(path: str | os.PathLike) -> Preflight:
     if not stat.S_ISREG(st.st_mode):
         raise fail(name, "it is not a regular file (a device, pipe or socket)",
                    "save the data to a file and name that file")
+    return st
+
+
+def check(path: str | os.PathLike) -> Preflight:
+    """Inspect `path` and say what it is and how big it really is; `ReadError` if unusable."""
+    fspath = os.fsdecode(os.fspath(path))
+    name = display_name(path)
+    st = check_regular(path)
     ext = Path(fspath).suffix.lower()
     try:
         with open(fspath, "rb") as fh:
@@ -654,5 +666,5 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-__all__ = ["Preflight", "check", "display_name", "fail", "DAMAGED_ADVICE",
+__all__ = ["Preflight", "check", "check_regular", "display_name", "fail", "DAMAGED_ADVICE",
            "MAX_UNCOMPRESSED_BYTES", "MAX_ZIP_ENTRIES", "EXCEL_MAX_ROWS", "EXCEL_MAX_COLS"]
