@@ -121,3 +121,38 @@ def test_run_log_names_an_exceptions_type_never_its_cell_text(tmp_path, monkeypa
     log = (tmp_path / "h" / "lotsync.log").read_text()
     assert "run failed: internal error ValueError at " in log
     assert "Jane" not in log and "C3709C3" not in log and "Botox" not in log
+
+
+def test_masking_pseudonymises_a_patients_name_used_as_a_tab_and_a_file_name(tmp_path):
+    """A clinic keeping one visit log per patient: file and tab are named for her."""
+    import os
+    import subprocess
+    import sys
+
+    rec = tmp_path / "Jane Roe records"
+    write_book(rec / "Inventory.xlsx", {
+        "Receiving": [["Product", "Lot", "Expiration", "Qty", "Unit Cost", "Remaining"],
+                      ["Botox", "C3709C3", dt.date(2026, 12, 31), 100, 6.12, 99]]})
+    write_book(rec / "Jane Roe.xlsx", {
+        "Jane Roe": [["Date", "Patient", "Product", "Lot", "Units"],
+                     [dt.date(2026, 2, 1), "Jane Roe", "Botox", "C3709C3", 20],
+                     [dt.date(2026, 2, 9), "Jane Roe", "Botox", "C9999X9", 4]]})
+    out = tmp_path / "out"
+    env = {**os.environ, "LOTSYNC_MASK_KEY": "a-long-practice-secret-0123"}
+    proc = subprocess.run([sys.executable, "-m", "lotsync", "reconcile", str(rec), "--as-of",
+                           AS_OF.isoformat(), "--out", str(out), "--no-history", "--mask-patients",
+                           "--format", "json,csv,xlsx,html", "--json"],
+                          capture_output=True, text=True, timeout=180, env=env)
+    assert proc.returncode in (0, 1), proc.stderr
+    report = (out / "report.json").read_text()
+    assert "UNKNOWN_LOT" in report and '"P-' in report
+    blob = b""
+    for p in out.rglob("*"):
+        if p.is_file():
+            data = p.read_bytes()
+            if p.suffix == ".xlsx":
+                with zipfile.ZipFile(p) as z:
+                    data = b"".join(z.read(n) for n in z.namelist())
+            blob += data
+    assert b"Jane" not in blob and b"Roe" not in blob
+    assert "Jane" not in proc.stdout + proc.stderr
