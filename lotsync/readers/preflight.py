@@ -15,7 +15,10 @@
    counts the real bytes (a header may lie about sizes) and must end exactly where the
    header says, and for xlsx/xlsm the worksheet XML is scanned on the fly for its real
    extent (see `_SheetScan`), because a tiny file that declares a cell at XFD1048576 makes
-   calamine allocate ~512 GB and abort the whole process.
+   calamine allocate ~512 GB and abort the whole process; the scan also says when it
+   cannot vouch for a sheet (`odd_refs`, `row_bound`), and the shared strings are measured
+   (`_SharedScan`): a text longer than any Excel cell repeated into gigabytes is refused.
+4. For a gzip CSV: what it inflates to, bounded (`MAX_GZIP_CSV_BYTES`) before decoding.
 
 Only the file's structure is ever put into a message, never cell contents (patient names
 are PHI) and never an exception's text (it may quote a cell).

@@ -14,15 +14,19 @@ xlsx/xlsm, how far its cells really reach):
    Extents past Excel's own limits are refused by the preflight.  A Strict OOXML file
    cannot take this path (openpyxl silently sees no sheets in one): it is refused with a
    message asking for a regular .xlsx.
-2. **Small files are parsed in a forked child** (`os.fork`, not `multiprocessing`):
-   xlsx/xlsm up to `CHILD_MAX_BYTES` (2 MiB), and xls/xlsb/ods, which the preflight
-   cannot scan for their extent, up to `CHILD_MAX_BYTES_UNSCANNED` (16 MiB).  The child
-   gets `RLIMIT_AS` = its current size + `CHILD_MEMORY_HEADROOM` (4 GiB), no core
-   dumps, stderr to /dev/null, and `CHILD_TIMEOUT_BASE` + `CHILD_TIMEOUT_PER_MIB` × size
-   seconds; it pickles its rows back through a pipe.  If it dies (an abort, a signal)
-   or runs out of time, the file is reported as damaged: `ReadError("... the file looks
-   damaged ...: open it in Excel ... and save a copy")`.  Nothing crashes the caller.
-3. **Larger files are parsed in-process** after the preflight: pickling rows back from
+2. **The guard (`run_guarded`, the one place a parser meets a file's bytes).** A file is
+   parsed in a forked child (`os.fork`, not `multiprocessing`) when the preflight cannot
+   vouch for it (`vouched`: an xlsx/xlsm whose every cell reference its scan read, whose
+   row bound × width fits the budget and whose long shared strings cannot expand past
+   `SHARED_EXPANSION_BUDGET`; .xls/.xlsb/.ods are never vouched), whatever its size, and
+   every xlsx up to `CHILD_MAX_BYTES` (2 MiB).  The child gets `RLIMIT_AS` = its current
+   size + `CHILD_MEMORY_HEADROOM` (4 GiB), no core dumps, stderr to /dev/null, and
+   `CHILD_TIMEOUT_BASE` + `CHILD_TIMEOUT_PER_MIB` × size seconds; it pickles its result
+   back through a pipe.  If it dies (an abort, a signal) or runs out of time, the file is
+   reported as damaged: `ReadError("... the file looks damaged ...: open it in Excel ...
+   and save a copy")`.  Nothing crashes the caller.  Another reader (a columnar one) uses
+   the same guard: `run_guarded(pf, parse)` with its own picklable `parse(pf)`.
+3. **Larger vouched files are parsed in-process** after the preflight: pickling rows back from
    a child costs as much as parsing them (measured: calamine 1.0-1.5 s for 200k rows × 10
    columns, pickle dumps + loads another 1.5-1.9 s), which would double the cost of the
    files where speed matters.  `BaseException` from calamine (its `PanicException`
@@ -48,14 +52,14 @@ Rejected alternatives:
 - fastexcel: the same calamine core (the same abort), and Arrow columns force one type
   per column where a clinic's date column mixes date cells, text and serial numbers.
 
-What is not covered: the preflight's scan is a cheap heuristic (the last `<row r=...>`
-and two-to-three-letter cell references after a space).  A file with a cell reference
-far below its own row (`<row r="4"><c r="A4000000000">`), or with rows out of order, gets
-past it; under 2 MiB the child still catches the abort (there is a test for exactly
-that), above it calamine would abort the process.  Likewise .xls/.xlsb/.ods over 16 MiB
-are parsed in-process with no extent check.  The budget is per sheet (the largest), not
-summed over tabs: twelve monthly tabs of 100k rows are fine; it is the sparse blow-up
-that a budget must stop, and that happens within one sheet.
+What is not covered: the scan is still a heuristic for what it vouches for.  It reads
+cell references written as `<c r="..."` (either quote), rows in any order (the row bound
+comes from the longest reference's digit count), and long shared strings; a cell element
+with a namespace prefix and a spaced attribute (`<x:c r = "XFD1">`) is not seen by it, so a
+large file of that form would be parsed in-process.  Small shared strings (up to 4 KiB)
+repeated in many cells are not bounded (each cell expands at most that much).  The budget
+is per sheet (the largest), not summed over tabs: twelve monthly tabs of 100k rows are
+fine; it is the sparse blow-up that a budget must stop, and that happens within one sheet.
 
 Cells: calamine's empty cells ("") become None; a whole number may be int or float (xlsx
 through calamine: float, as Excel stores doubles; .xls, .ods and the openpyxl path: int):
