@@ -38,7 +38,7 @@ def expand_sources(sources: Iterable[str], exclude: Iterable[str | os.PathLike] 
     * A folder gives its spreadsheets (recursively, sorted by path); a glob its matches,
       sorted. A pattern that matches nothing, or a folder with no spreadsheet, is an error
       (exit 2) rather than a silent empty source.
-    * Skipped in a folder or glob: what lotsync wrote (`writers.marks`: a manifest entry,
+    * Skipped in a folder or glob: what lotsync wrote (`readers.marks`: a manifest entry,
       or an xlsx marked by lotsync and saved by no one since), everything under an
       `exclude` folder (the run's out folder) that lies strictly inside the folder walked,
       Excel's lock files (`~$Book.xlsx`), hidden files, and lotsync 0.1's outputs (a
@@ -48,7 +48,7 @@ def expand_sources(sources: Iterable[str], exclude: Iterable[str | os.PathLike] 
     * A file reached twice (two globs, a folder and a file in it) is read once.
     """
     from lotsync.readers.preflight import check_regular
-    from lotsync.writers.marks import OwnFiles
+    from lotsync.readers.marks import OwnFiles
 
     own = OwnFiles()
     excluded = [Path(os.path.abspath(e)) for e in exclude]

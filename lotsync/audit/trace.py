@@ -43,7 +43,7 @@ from lotsync.model import Source
 from lotsync.reconcile.lots import LEDGER_CONTEXT, ZERO
 from lotsync.reconcile.result import LotResult, Movement, Result
 from lotsync.tables.values import clean_text, lot_key
-from lotsync.writers.marks import mark_xlsxwriter
+from lotsync.readers.marks import mark_xlsxwriter
 from lotsync.writers.safe import atomic_output, atomic_path, safe_text
 
 GAP_CODES = ("UNKNOWN_LOT", "LOT_PRODUCT_MISMATCH")

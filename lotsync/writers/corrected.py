@@ -87,7 +87,7 @@ from lotsync.model import Finding, InventoryRow, Kind, TableRef, VisitRow
 from lotsync.reconcile.catalog import Catalog, build_catalog
 from lotsync.reconcile.lots import DIVISION, NO_DATE_ORD, ZERO
 from lotsync.reconcile.result import LotResult, Result
-from lotsync.writers.marks import mark_openpyxl
+from lotsync.readers.marks import mark_openpyxl
 from lotsync.writers.safe import DANGEROUS_FIRST, atomic_output, atomic_path, safe_text, xml_text
 
 __all__ = ["CorrectedOutput", "write_corrected", "unsupported_content", "plan_corrections"]

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Iterable
 
 from lotsync.errors import LotsyncError
-from lotsync.writers.marks import MANIFEST_NAME, manifest_entries, manifest_text, read_manifest
+from lotsync.readers.marks import MANIFEST_NAME, manifest_entries, manifest_text, read_manifest
 
 LOCK_NAME = ".lotsync.lock"
 STAGING_PREFIX = ".lotsync-staging-"

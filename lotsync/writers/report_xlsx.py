@@ -46,7 +46,7 @@ from lotsync import __version__
 from lotsync.model import Finding, Source
 from lotsync.reconcile.result import CogsLine, LotResult, Result
 from lotsync.writers import charts as ch
-from lotsync.writers.marks import mark_xlsxwriter
+from lotsync.readers.marks import mark_xlsxwriter
 from lotsync.writers.safe import atomic_path, safe_text
 
 MAX_ROWS = 1_048_576  # Excel's rows per sheet

@@ -1,5 +1,8 @@
 """What lotsync wrote, and how a later run knows it: a manifest and the workbooks' own mark.
 
+It lives with the readers because the reading side needs it below the pipeline; the writers
+import its marking helpers.
+
 A run's outputs (report.xlsx, findings.csv, corrected/ copies, ...) often land inside a
 folder that is also a source (`--out` inside the records folder, `path = "."` in
 lotsync.toml). Read back, they double every visit row on each run. So every source
