@@ -72,11 +72,15 @@ def test_trace_out_naming_an_input_is_refused_and_the_input_is_unchanged(tmp_pat
 def test_reconcile_out_over_an_input_named_report_xlsx_is_refused(tmp_path):
     rec = records(tmp_path / "records", inventory_name="report.xlsx")
     before = {p.name: sha(p) for p in rec.iterdir()}
-    proc = lotsync("reconcile", str(rec), "--out", str(rec), "--as-of", AS_OF, "--no-history")
+    hist = tmp_path / "h" / "history.sqlite"
+    proc = lotsync("reconcile", str(rec), "--out", str(rec), "--as-of", AS_OF, "--history", str(hist))
     line = one_line_error(proc)
     assert "report.xlsx" in line and "--out" in line
     assert {p.name: sha(p) for p in rec.iterdir() if p.is_file() and not p.name.startswith(".")} == before
     assert not (rec / "report.json").exists()  # nothing of the refused run was swapped in
+    import sqlite3
+    with sqlite3.connect(hist) as conn:  # and the history did not record it
+        assert conn.execute("SELECT count(*) FROM run").fetchone()[0] == 0
 
 
 def test_an_output_that_is_a_hard_link_to_an_input_is_refused(tmp_path):
