@@ -12,7 +12,7 @@ import gc
 import glob
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -31,14 +31,46 @@ class NoInventoryError(LotsyncError):
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".tsv", ".txt"}
 
 
-def expand_sources(sources: Iterable[str]) -> list[str]:
-    """Folders and globs to files, in a stable order; other sources pass through as given.
+def expand_sources(sources: Iterable[str], exclude: Iterable[str | os.PathLike] = ()) -> list[str]:
+    """Folders and globs to files, in a stable order; the one expansion every command and
+    lotsync.toml's [[sources]] use.
 
-    A folder gives its spreadsheets (recursively, sorted by path); a glob its matches,
-    sorted. A pattern that matches nothing is an error (exit 2) rather than a silent
-    empty source. Lock files Excel leaves (`~$Book.xlsx`) are skipped.
+    * A folder gives its spreadsheets (recursively, sorted by path); a glob its matches,
+      sorted. A pattern that matches nothing, or a folder with no spreadsheet, is an error
+      (exit 2) rather than a silent empty source.
+    * Skipped in a folder or glob: what lotsync wrote (`readers.marks`: a manifest entry,
+      or an xlsx marked by lotsync and saved by no one since), everything under an
+      `exclude` folder (the run's out folder) that lies strictly inside the folder walked,
+      Excel's lock files (`~$Book.xlsx`), hidden files, and lotsync 0.1's outputs (a
+      report.json it generated, with report.xlsx, findings.csv and corrected/ beside it).
+    * A file named explicitly is read whatever it is, once it is known to be a regular
+      file: a FIFO or a device is refused here, before anything opens it (it would block).
+    * A file reached twice (two globs, a folder and a file in it) is read once.
     """
+    from lotsync.readers.preflight import check_regular
+    from lotsync.readers.marks import OwnFiles
+
+    own = OwnFiles()
+    excluded = [Path(os.path.abspath(e)) for e in exclude]
     out: list[str] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(path: str) -> None:
+        st = check_regular(path)
+        key = (st.st_dev, st.st_ino)
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+
+    def keep(f: Path, root: Path | None) -> bool:
+        if f.name.startswith(("~$", ".")) or not f.is_file():
+            return False
+        a = Path(os.path.abspath(f))
+        for e in excluded:  # the out folder, unless it is the folder walked itself
+            if (root is None or e != root) and e in a.parents:
+                return False
+        return not own.wrote(f)
+
     for s in sources:
         if s.startswith(("gsheet://", "https://docs.google.com/")):
             out.append(s)
@@ -47,28 +79,42 @@ def expand_sources(sources: Iterable[str]) -> list[str]:
             matches = sorted(m for m in glob.glob(s, recursive=True) if os.path.isfile(m))
             if not matches:
                 raise ReadError(f"{s}: no file matches this pattern")
-            out.extend(m for m in matches if not Path(m).name.startswith("~$"))
+            old = _lotsync_outputs_near(matches)
+            for m in matches:
+                p = Path(m)
+                if keep(p, None) and p not in old and not any(d in p.parents for d in old):
+                    add(m)
             continue
         p = Path(s)
         if p.is_dir():
             ours = _lotsync_outputs(p)
+            root = Path(os.path.abspath(p))
             files = sorted(str(f) for f in p.rglob("*")
-                           if f.is_file() and f.suffix.lower() in SPREADSHEET_SUFFIXES
-                           and not f.name.startswith(("~$", ".")) and f not in ours
-                           and not any(d in f.parents for d in ours))
+                           if f.suffix.lower() in SPREADSHEET_SUFFIXES
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts[:-1])
+                           and f not in ours and not any(d in f.parents for d in ours)
+                           and keep(f, root))
             if not files:
                 raise ReadError(f"{s}: this folder holds no spreadsheet (.xlsx, .xls, .ods, .csv)")
-            out.extend(files)
+            for f in files:
+                add(f)
             continue
-        out.append(s)
+        add(s)
     return out
 
 
-def _lotsync_outputs(folder: Path) -> set[Path]:
-    """What lotsync itself wrote under `folder` (report.xlsx, findings.csv, corrected/ next
-    to a report.json it generated): reading those back would count every receipt twice."""
+def _lotsync_outputs_near(matches: list[str]) -> set[Path]:
     ours: set[Path] = set()
-    for rep in folder.rglob("report.json"):
+    for d in {Path(m).parent for m in matches}:
+        ours |= _lotsync_outputs(d, recursive=False)
+    return ours
+
+
+def _lotsync_outputs(folder: Path, recursive: bool = True) -> set[Path]:
+    """What lotsync 0.1 wrote under `folder` (report.xlsx, findings.csv, corrected/ next to
+    a report.json it generated), from before outputs carried a manifest and a mark."""
+    ours: set[Path] = set()
+    for rep in (folder.rglob("report.json") if recursive else [folder / "report.json"]):
         try:
             with open(rep, encoding="utf-8") as fh:
                 head = fh.read(200)
@@ -88,6 +134,9 @@ class Loaded:
     findings: tuple[Finding, ...]
     detections: tuple[Detection, ...]
     tables: tuple[ParsedTable, ...]
+    #: Every source this run read, after expansion (paths as given, Google Sheets URIs):
+    #: what no output of the run may overwrite.
+    files: tuple[str, ...] = ()
 
 
 #: Progress callback: (stage description, steps done, steps in all).
@@ -187,21 +236,25 @@ def gc_paused() -> Iterator[None]:
 
 def run(sources: Iterable[str], opts: Options, mapping: Mapping | None = None,
         read: Callable[[str], list[RawSheet]] | None = None,
-        progress: Progress | None = None) -> tuple[Result, Loaded]:
-    """Read, detect, type and reconcile. Raises ReadError / NoInventoryError (exit 2)."""
+        progress: Progress | None = None,
+        exclude: Iterable[str | os.PathLike] = ()) -> tuple[Result, Loaded]:
+    """Read, detect, type and reconcile. Raises ReadError / NoInventoryError (exit 2).
+    `exclude`: folders a folder walk skips (the run's out folder)."""
     with gc_paused():
-        return _run(list(sources), opts, mapping, read, progress)
+        return _run(list(sources), opts, mapping, read, progress, list(exclude))
 
 
 def _run(sources: list[str], opts: Options, mapping: Mapping | None,
-         read: Callable[[str], list[RawSheet]] | None, progress: Progress | None) -> tuple[Result, Loaded]:
-    files = expand_sources(sources)  # once: a folder walk reads report.json files too
+         read: Callable[[str], list[RawSheet]] | None, progress: Progress | None,
+         exclude: list | None = None) -> tuple[Result, Loaded]:
+    files = expand_sources(sources, exclude or ())  # once: a folder walk reads manifests too
     sheets = read_sources(files, read, progress)  # files expand to themselves
     n = len(files) + 2
     if progress:
         progress("reading the tables", n - 2, n)
     loaded = load_practice(sheets, mapping or Mapping(),
                            ParseOptions(as_of=opts.as_of, day_first=opts.day_first))
+    loaded = replace(loaded, files=tuple(files))
     if not any(t.kind == Kind.INVENTORY.value for t in loaded.inputs):
         names = ", ".join(sorted({Path(s.file).name for s in sheets})) or "the sources"
         raise NoInventoryError(

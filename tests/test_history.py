@@ -15,6 +15,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from logging.handlers import RotatingFileHandler
+
 import pytest
 
 from helpers import AS_OF, write_book
@@ -349,7 +351,7 @@ def test_the_run_log_rotates_and_names_no_patient(tmp_path, capsys):
     for name in ("Jane", "Roe", "John", "Poe", "Ann", "Lee"):
         assert name not in text
     assert "run end" in capsys.readouterr().err  # verbose also prints to stderr
-    handler = next(x for x in setup_run_log(folder, False).handlers)
+    handler = next(x for x in setup_run_log(folder, False).handlers if isinstance(x, RotatingFileHandler))
     assert (handler.maxBytes, handler.backupCount) == (1_000_000, 5)
-    assert len(setup_run_log(folder, False).handlers) == 1  # set up twice: no duplicate lines
+    assert sum(isinstance(x, RotatingFileHandler) for x in setup_run_log(folder, False).handlers) == 1  # set up twice: no duplicate lines
     close_run_log(log)

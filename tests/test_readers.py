@@ -51,8 +51,7 @@ def assert_read_error(path, *words: str) -> str:
 def parse_mode(request, monkeypatch):
     """Run a workbook test both in the forked child and in-process."""
     if request.param == "in-process":
-        monkeypatch.setattr(workbook, "CHILD_MAX_BYTES", 0)
-        monkeypatch.setattr(workbook, "CHILD_MAX_BYTES_UNSCANNED", 0)
+        monkeypatch.setattr(workbook, "_CAN_FORK", False)
     return request.param
 
 
@@ -347,13 +346,13 @@ def test_cell_at_xfd1048576_is_read_by_streaming_and_the_process_survives(tmp_pa
 
 
 def test_abort_inside_the_parser_kills_only_the_child(tmp_path):
-    # One cell at row 4,000,000,000 in column A, inside row 3: the preflight's cheap scan
-    # (row tags, two-letter columns) does not see it, and calamine aborts on it.  The
+    # One cell at XFD1048576 whose `r` follows a tab: a form the preflight's scan does not
+    # read (so it cannot vouch for the file), and calamine, which does, aborts on it.  The
     # forked child dies; the caller gets a ReadError.
     data = rf.with_sheet_xml(
         rf.xlsx_bytes(rf.small_workbook()), "xl/worksheets/sheet1.xml",
         lambda b: b.replace(b"</sheetData>",
-                            b'<row r="4"><c r="A4000000000"><v>1</v></c></row></sheetData>'))
+                            b'<row r="1048576"><c\tr="XFD1048576"><v>1</v></c></row></sheetData>'))
     path = rf.write(tmp_path / "abort.xlsx", data)
     out = run_isolated(path)
     assert "looks damaged" in out["error"] and "save a copy" in out["error"]

@@ -17,7 +17,10 @@ every pseudonym reversible by anyone with a list of names).
   any notes, cannot be read: a recall list written from a masked result has no contact
   columns);
 - finding messages, suggestions and lot text are scrubbed of any patient's name (findings
-  never hold one by design; this is the belt to that design's braces).
+  never hold one by design; this is the belt to that design's braces);
+- every source reference (findings', lots', movements' and the inputs list: file path, tab,
+  title, column header) is scrubbed too: a clinic that keeps one visit log per patient
+  names the file or the tab for them (issue 15 item 9).
 
 Scrubbing free text matches identifiers word by word (case and spacing ignored) and only
 those with a letter and at least three characters: a purely numeric chart number in a
@@ -210,11 +213,24 @@ class MaskedCells(Sequence):
 
 
 def _masked_table(table, masker: "Masker"):
-    """A copy of a sheet's table whose cells are seen through the mask."""
+    """A copy of a sheet's table whose cells are seen through the mask, and whose file,
+    tab and title names are scrubbed (a visit log kept per patient is named for them)."""
+    named = replace(table, file=masker.scrub(table.file), sheet=masker.scrub(table.sheet),
+                    display_file=masker.scrub(table.display_file))
     if table.cells is None:
-        return table
+        return named
     keep = {c.index: f for f, c in table.columns.items()}
-    return replace(table, cells=MaskedCells(table.cells, table.header_row - 1, keep, masker))
+    return replace(named, cells=MaskedCells(table.cells, table.header_row - 1, keep, masker))
+
+
+def _masked_source(src, masker: "Masker"):
+    """A source reference with every known patient's name scrubbed from its file (the whole
+    path), tab, title and column header."""
+    if src is None:
+        return None
+    new = replace(src, file=masker.scrub(src.file), sheet=masker.scrub(src.sheet),
+                  title=masker.scrub(src.title), column=masker.scrub(src.column))
+    return src if new == src else new
 
 
 def mask_result(result: Result, key: bytes) -> Result:
@@ -253,7 +269,13 @@ def mask_result(result: Result, key: bytes) -> Result:
     findings = []
     for f in result.findings:
         msg, sug, lot = masker.scrub(f.message), masker.scrub(f.suggestion), masker.scrub(f.lot)
-        if (msg, sug, lot) != (f.message, f.suggestion, f.lot):
-            f = replace(f, message=msg, suggestion=sug, lot=lot)
+        src = _masked_source(f.source, masker)
+        if (msg, sug, lot) != (f.message, f.suggestion, f.lot) or src is not f.source:
+            f = replace(f, message=msg, suggestion=sug, lot=lot, source=src)
         findings.append(f)
-    return replace(result, cogs=cogs, movements=movements, findings=tuple(findings))
+    lots = tuple(l if l.source is None else replace(l, source=_masked_source(l.source, masker))
+                 for l in result.lots)
+    inputs = tuple(replace(i, file=masker.scrub(i.file), sheet=masker.scrub(i.sheet),
+                           note=masker.scrub(i.note)) for i in result.inputs)
+    return replace(result, cogs=cogs, movements=movements, findings=tuple(findings), lots=lots,
+                   inputs=inputs)

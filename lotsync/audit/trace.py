@@ -43,6 +43,7 @@ from lotsync.model import Source
 from lotsync.reconcile.lots import LEDGER_CONTEXT, ZERO
 from lotsync.reconcile.result import LotResult, Movement, Result
 from lotsync.tables.values import clean_text, lot_key
+from lotsync.readers.marks import mark_xlsxwriter
 from lotsync.writers.safe import atomic_output, atomic_path, safe_text
 
 GAP_CODES = ("UNKNOWN_LOT", "LOT_PRODUCT_MISMATCH")
@@ -549,6 +550,7 @@ def write_recall(trace: LotTrace | PatientTrace, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False})
+        mark_xlsxwriter(wb)  # never read back as a visit log if saved beside the sources
         ws = wb.add_worksheet("Recall" if isinstance(trace, LotTrace) else "Patient")
         bold = wb.add_format({"bold": True})
         head = wb.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True})

@@ -8,7 +8,6 @@ command group lives in its own module; this one assembles them and owns the exit
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -63,8 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         import traceback
         if os.environ.get("LOTSYNC_DEBUG"):
             traceback.print_exc()
-        tb = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
-        where = f" at {Path(tb.filename).name}:{tb.lineno}" if tb else ""
-        click.echo(f"lotsync: internal error {type(e).__name__}{where}; please report it "
+        from lotsync.errors import describe_failure
+        click.echo(f"lotsync: {describe_failure(e)}; please report it "
                    "(set LOTSYNC_DEBUG=1 for details)", err=True)
         sys.exit(2)

@@ -55,7 +55,8 @@ def _columns(tb, names) -> None:
 
 
 def _run(sources, as_of, mapping, day_first, no_infer, config_path=None):
-    """The ledger, with movements, from SOURCES or from lotsync.toml (as `reconcile` reads it)."""
+    """(result, loaded): the ledger, with movements, from SOURCES or from lotsync.toml (as
+    `reconcile` reads it)."""
     from lotsync.nightly.settings import (
         ConfigError,
         effective_settings,
@@ -73,7 +74,7 @@ def _run(sources, as_of, mapping, day_first, no_infer, config_path=None):
             raise AuditError("no SOURCES given: name the inventory and visit files, folders or globs, "
                              "or run where a lotsync.toml names them (lotsync trace --help)")
         opts = reconcile_options(s, infer_lots=not no_infer, keep_movements=True)
-        return run(s["sources"], opts, s["mapping"], read=SourceReader())[0]
+        return run(s["sources"], opts, s["mapping"], read=SourceReader())
     except (ReadError, NoInventoryError, ConfigError) as e:
         raise AuditError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
 
@@ -231,7 +232,10 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
             key = mask_key_from_env(None)
         except MaskKeyError as e:
             raise AuditError(str(e)) from None
-    result = _run(sources, as_of, mapping, day_first, no_infer, config_path)
+    result, loaded = _run(sources, as_of, mapping, day_first, no_infer, config_path)
+    if out_file:
+        from lotsync.writers.outset import refuse_overwrite
+        refuse_overwrite([Path(out_file)], loaded.files)  # never over a file just read
     if key is not None:
         from lotsync.audit.mask import mask_result, pseudonym
         result = mask_result(result, key)

@@ -55,6 +55,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -275,8 +276,15 @@ def fingerprint_file(path: str | Path) -> InputFingerprint:
     """sha256 of the file's bytes, its size and its mtime (UTC, ISO 8601)."""
     p = Path(path)
     h = hashlib.sha256()
-    with open(p, "rb") as fh:
+    # O_NONBLOCK: a FIFO named as a source must not block the run before the reader
+    # refuses it; anything but a regular file is refused here too.
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            from lotsync.readers.preflight import check_regular
+            check_regular(p)  # raises the reader's one line for a pipe or device
+            raise OSError(f"{p}: not a regular file")  # pragma: no cover - a race
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).isoformat()

@@ -21,6 +21,7 @@ from lotsync.nightly.settings import effective_settings, load_config, reconcile_
 from lotsync.nightly.history import InputRecorder, RunRecord, apply_history, open_history
 from lotsync.pipeline import Loaded, SourceReader, gc_paused, run
 from lotsync.reconcile.result import Result
+from lotsync.writers.outset import OutputSet
 
 
 class NoSources(Exception):
@@ -29,10 +30,18 @@ class NoSources(Exception):
 
 def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
                   formats: list[str] | tuple[str, ...], apply_lot_repairs: bool = False,
-                  since=None, periods=None) -> tuple[list[Path], list[str]]:
-    """Write the chosen renderings of the one result; (paths written, lines for the summary)."""
+                  since=None, periods=None, final_dir: Path | None = None) -> tuple[list[Path], list[str]]:
+    """Write the chosen renderings of the one result; (paths written, lines for the summary).
+
+    `final_dir`: when `out_dir` is a staging folder (`writers.outset`), the folder the files
+    land in: links and the summary's lines name it; the paths returned are the staged ones."""
     from lotsync.writers.findings_csv import write_findings_csv
     from lotsync.writers.json_report import write_report_json
+
+    final = Path(final_dir) if final_dir is not None else Path(out_dir)
+
+    def shown(p: Path) -> Path:
+        return final / Path(p).relative_to(out_dir)
 
     written: list[Path] = []
     notes: list[str] = []
@@ -42,17 +51,18 @@ def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
         written.append(write_findings_csv(result, out_dir))
     if "xlsx" in formats:
         from lotsync.writers.report_xlsx import write_report_xlsx
-        written.append(write_report_xlsx(result, out_dir, since, periods))
-        notes.append(f"Report workbook: {written[-1]}")
+        written.append(write_report_xlsx(result, out_dir, since, periods, links_from=final))
+        notes.append(f"Report workbook: {shown(written[-1])}")
     if "html" in formats:
         from lotsync.writers.report_html import write_report_html
         written.append(write_report_html(result, out_dir, since, periods))
-        notes.append(f"HTML report: {written[-1]}")
+        notes.append(f"HTML report: {shown(written[-1])}")
     if "corrected" in formats:
         from lotsync.writers.corrected import write_corrected
-        for o in write_corrected(result, loaded, out_dir, apply_lot_repairs=apply_lot_repairs):
+        for o in write_corrected(result, loaded, out_dir, apply_lot_repairs=apply_lot_repairs,
+                                 final_dir=final):
             written.append(o.path)
-            notes.append(f"Corrected: {o.path} ({o.changed_cells} cells changed)"
+            notes.append(f"Corrected: {shown(o.path)} ({o.changed_cells} cells changed)"
                          + (f" — {o.note}" if o.note else ""))
     return written, notes
 
@@ -189,11 +199,14 @@ class NightlyRun:
             self.log = setup_run_log(Path(s["history"]).parent, self.verbose)
             log_start(self.log, s["sources"], opts.as_of, s["config"])
         lock = self.history.lock() if self.history else nullcontext()
+        out_dir = Path(s["out"])
         try:
-            with lock, gc_paused():
+            # history lock first, then the out folder's (every run takes them in this order)
+            with lock, OutputSet(out_dir) as outs, gc_paused():
                 rec = InputRecorder(read=self.reader)
                 with (progress_factory() if progress_factory else nullcontext()) as progress:
-                    result, loaded = run(s["sources"], opts, s["mapping"], read=rec.read, progress=progress)
+                    result, loaded = run(s["sources"], opts, s["mapping"], read=rec.read,
+                                         progress=progress, exclude=[out_dir])
                 if self.mask_key is not None:
                     from lotsync.audit.mask import mask_result
                     result = mask_result(result, self.mask_key)
@@ -204,7 +217,6 @@ class NightlyRun:
                 periods = compute_periods(result, self.date_from, self.date_to)
                 report = report_dict(result)
                 report.update(periods_report(periods))
-                out_dir = Path(s["out"])
                 outcome = Outcome(result, loaded, report, out_dir, None, periods=periods)
                 if self.history is not None:
                     options = {k: (str(v) if not isinstance(v, (bool, int, type(None), list)) else v)
@@ -222,13 +234,16 @@ class NightlyRun:
                                           result.summary.errors)
                         outcome.trend = [p for p in self.history.trend(11, practice=s["practice"])
                                          if p.run_id != record.run_id] + [here]
-                        self._write(outcome, build_since(result, record, outcome.trend))
+                        self._write(outcome, outs, build_since(result, record, outcome.trend))
+                    # committed: only now do the new files replace the previous set
                 else:
-                    self._write(outcome)
+                    self._write(outcome, outs)
+                self._swap(outcome, outs)
         except BaseException as e:
             if self.log is not None:
                 from lotsync.nightly.runlog import log_failure
-                log_failure(self.log, str(e).splitlines()[0] if str(e) else type(e).__name__)
+                from lotsync.errors import describe_failure
+                log_failure(self.log, describe_failure(e))
             raise
         self.outcome = outcome
         return outcome
@@ -260,17 +275,25 @@ class NightlyRun:
                 if self.log is not None:
                     self.log.warning("notify %s failed: %s", d.channel, d.detail)
 
-    def _write(self, o: Outcome, since=None) -> None:
-        s = self.settings
-        outputs = list(s["outputs"])
-        if self.mask_key is not None and ("corrected" in outputs or s["write_back"]):
+    def _outputs(self) -> list[str]:
+        outputs = list(self.settings["outputs"])
+        if self.mask_key is not None:
             # corrected copies and write-back are the clinic's own sheets, names and all
             outputs = [x for x in outputs if x != "corrected"]
+        return outputs
+
+    def _write(self, o: Outcome, outs: OutputSet, since=None) -> None:
+        """Stage every output, refuse one that would land on an input, then write back to
+        Google Sheets (if asked): all before the history commits."""
+        s = self.settings
+        outputs = self._outputs()
+        if self.mask_key is not None and ("corrected" in s["outputs"] or s["write_back"]):
             o.notes.append("Masked run: no corrected copies and no write-back (they would carry "
                            "patient names).")
-        written, notes = write_outputs(o.result, o.loaded, o.report, o.out_dir, outputs,
-                                       self.apply_lot_repairs, since, o.periods)
-        o.written, o.notes = written, o.notes + notes
+        written, notes = write_outputs(o.result, o.loaded, o.report, outs.staging, outputs,
+                                       self.apply_lot_repairs, since, o.periods, final_dir=o.out_dir)
+        outs.check(o.loaded.files)
+        o.written, o.notes = [outs.final(p) for p in written], o.notes + notes
         if self.mask_key is not None:
             return
         import click
@@ -279,6 +302,10 @@ class NightlyRun:
                                   lambda line: click.echo(line, err=True))
         if self.verbose and self.reader.requests_made():
             o.notes.append(f"Google Sheets API requests this run: {self.reader.requests_made()}")
+
+    def _swap(self, o: Outcome, outs: OutputSet) -> None:
+        replaces = ["corrected"] if "corrected" in self._outputs() else []
+        outs.swap(str(o.report.get("generated_by") or "lotsync"), replaces=replaces)
 
     def finish(self, status: int) -> None:
         if self.log is not None and self.outcome is not None:

@@ -40,7 +40,6 @@ from lotsync.errors import LotsyncError
 
 import datetime as dt
 import difflib
-import glob
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -341,12 +340,13 @@ def config_from_dict(data: dict, path: Path, shown: str | None = None) -> Config
     except ValidationError as e:
         raise ConfigError(f"{shown}: {_error_line(e.errors()[0], data)}") from None
     base = path.parent
-    sources = tuple(_resolve_source(i, s, base, shown) for i, s in enumerate(cf.sources))
+    out = _resolve(base, cf.out)
+    sources = tuple(_resolve_source(i, s, base, shown, out) for i, s in enumerate(cf.sources))
     _check_gsheet_overlap(sources, shown)
     history = None if cf.history is False else _resolve(base, str(cf.history))
     mapping = ConfigMapping(columns=cf.mapping.columns, sheets=cf.mapping.sheets,
                             source_kinds=_source_kinds(sources))
-    return Config(path=path, file=cf, sources=sources, out=_resolve(base, cf.out),
+    return Config(path=path, file=cf, sources=sources, out=out,
                   history=history, mapping=mapping)
 
 
@@ -355,7 +355,7 @@ def _resolve(base: Path, p: str) -> Path:
     return q if q.is_absolute() else base / q
 
 
-def _resolve_source(i: int, s: SourceEntry, base: Path, shown: str) -> Source:
+def _resolve_source(i: int, s: SourceEntry, base: Path, shown: str, out: Path) -> Source:
     where = f"{shown}: sources[{i}]"
     if s.gsheet is not None:
         from lotsync.readers.gsheets import parse_gsheet_source
@@ -377,21 +377,21 @@ def _resolve_source(i: int, s: SourceEntry, base: Path, shown: str) -> Source:
         return Source(i, s, uri=uri, tab=tab)
     pattern = s.path.strip()
     full = _resolve(base, pattern)
-    if any(ch in pattern for ch in "*?[") and not full.exists():
-        files = sorted(m for m in glob.glob(str(full), recursive=True)
-                       if os.path.isfile(m) and not Path(m).name.startswith("~$"))
-        if not files:
-            raise ConfigError(f"{where}.path: no file matches {pattern!r}")
-    elif full.is_dir():
-        files = sorted(str(f) for f in full.rglob("*")
-                       if f.is_file() and f.suffix.lower() in SPREADSHEET_SUFFIXES
-                       and not f.name.startswith(("~$", ".")))
-        if not files:
-            raise ConfigError(f"{where}.path: the folder {pattern!r} holds no spreadsheet")
-    elif full.is_file():
-        files = [str(full)]
-    else:
+    is_glob = any(ch in pattern for ch in "*?[") and not full.exists()
+    if not is_glob and not full.exists():
         raise ConfigError(f"{where}.path: no file matches {pattern!r}")
+    # The one expansion the command line uses too: it skips lotsync's own outputs and
+    # the out folder (issue 14 item 10: `path = "."` read report.xlsx back every night).
+    from lotsync.pipeline import expand_sources
+    from lotsync.readers.raw import ReadError
+    try:
+        files = [os.path.abspath(f) for f in expand_sources([str(full)], exclude=[out])]
+    except ReadError as e:
+        if is_glob:
+            raise ConfigError(f"{where}.path: no file matches {pattern!r}") from None
+        if full.is_dir():
+            raise ConfigError(f"{where}.path: the folder {pattern!r} holds no spreadsheet") from None
+        raise ConfigError(f"{where}.path: {_one_line(e)}") from None
     return Source(i, s, files=tuple(files), tab=s.tab.strip() if s.tab else None)
 
 

@@ -36,6 +36,13 @@ from lotsync.readers.preflight import DAMAGED_ADVICE, Preflight, fail
 from lotsync.readers.raw import RawSheet, ReadError
 
 _CHUNK = 1 << 20
+#: A physical line longer than this is no clinic's export (csv.reader would build the whole
+#: line's row before anything could count it: a line of 20 million commas is a row of 20
+#: million cells).
+MAX_LINE_CHARS = 1 << 20
+#: Cells (an empty row counts one) a CSV may hold: 25 M is 2.5 million rows of 10 columns,
+#: about 2 GB of Python objects; past it the file is refused instead of exhausting memory.
+MAX_CSV_CELLS = 25_000_000
 _SNIFF_BYTES = 64 * 1024
 _DELIMITERS = (",", "\t", ";", "|")  # also the preference order on a tie
 _DELIM_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
@@ -166,13 +173,18 @@ def _parse(pf: Preflight, opener, encoding: str, errors: str, delimiter: str,
     with opener() as fh:
         text = io.TextIOWrapper(fh, encoding=encoding, errors=errors, newline="")
         source = (line.replace("\x00", "") for line in text) if has_nul else text
-        reader = csv.reader(source, delimiter=delimiter, quotechar='"', doublequote=True,
-                            skipinitialspace=False, strict=False)
+        reader = csv.reader(_bounded_lines(pf, source), delimiter=delimiter, quotechar='"',
+                            doublequote=True, skipinitialspace=False, strict=False)
+        cells = 0
         try:
             for row in reader:
                 if "" in row:
                     row = [value or None for value in row]
                 append(row)  # type: ignore[arg-type]
+                cells += len(row) or 1
+                if cells > MAX_CSV_CELLS:
+                    raise fail(pf.name, f"it holds over {MAX_CSV_CELLS:,} values, far more than "
+                               "lotsync reads from one file", "split it into smaller files")
         except csv.Error:
             raise fail(pf.name, f"line {reader.line_num:,} is malformed (a quoted value "
                        "that never closes, or a value over 128 KB)",
@@ -185,6 +197,19 @@ def _parse(pf: Preflight, opener, encoding: str, errors: str, delimiter: str,
     if first and first.startswith("\ufeff"):  # a BOM that the codec did not consume
         rows[0][0] = first[1:] or None
     return rows
+
+
+def _bounded_lines(pf: Preflight, lines):
+    """`lines`, refusing one longer than MAX_LINE_CHARS before csv.reader splits it.
+
+    `readline(limit)` would be cheaper, but a TextIOWrapper iterated with newline=""
+    yields whole lines; a line is a `str` already read, so its length is free to check."""
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise fail(pf.name, f"line {number:,} is over {MAX_LINE_CHARS // 1024**2} million "
+                       "characters long, which no spreadsheet export writes (a damaged file)",
+                       "open it in a spreadsheet program and save it again as CSV")
+        yield line
 
 
 __all__ = ["read_csv"]

@@ -15,7 +15,10 @@
    counts the real bytes (a header may lie about sizes) and must end exactly where the
    header says, and for xlsx/xlsm the worksheet XML is scanned on the fly for its real
    extent (see `_SheetScan`), because a tiny file that declares a cell at XFD1048576 makes
-   calamine allocate ~512 GB and abort the whole process.
+   calamine allocate ~512 GB and abort the whole process; the scan also says when it
+   cannot vouch for a sheet (`odd_refs`, `row_bound`), and the shared strings are measured
+   (`_SharedScan`): a text longer than any Excel cell repeated into gigabytes is refused.
+4. For a gzip CSV: what it inflates to, bounded (`MAX_GZIP_CSV_BYTES`) before decoding.
 
 Only the file's structure is ever put into a message, never cell contents (patient names
 are PHI) and never an exception's text (it may quote a cell).
@@ -47,8 +50,21 @@ MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
 #: hundred; 42.zip-style bombs have thousands.
 MAX_ZIP_ENTRIES = 10_000
 #: Excel's sheet limits (rows × columns): anything beyond them is not a real sheet.
+#: What a gzip-compressed CSV may inflate to, measured here (a streaming pass, ~0.3 s per
+#: 100 MiB) before any decoding: a 1,000,000-row visit log is about 100 MB of text, and a
+#: 512 KB gzip of commas that inflates to gigabytes took 2.4 GB of memory to parse.
+MAX_GZIP_CSV_BYTES = 256 * 1024**2
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
+#: A shared string (<si>) longer than this is measured exactly; shorter ones are not (they
+#: expand a cell at most this much, as inline text could).
+SHARED_LONG = 4096
+#: Refused at once: a shared string longer than any Excel cell can hold (32,767
+#: characters) repeated into over this many bytes in one sheet (Apache POI's
+#: poc-shared-strings.xlsx: 110 KB on disk, one 1 MB string in 3,000 cells = 3 GB; a known
+#: amplification that took 72 s and gigabytes before this check).
+SHARED_REFUSE_BYTES = 1024**3
+SHARED_REFUSE_MIN_STRING = 32 * 1024
 
 _CHUNK = 1 << 20  # compressed bytes read at a time
 _OUT_CHUNK = 4 << 20  # most bytes one inflate call may produce
@@ -86,9 +102,23 @@ class Preflight:
     date1904: bool = False  # <workbookPr date1904="1">: serial numbers count from 1904
     max_row: int = 0  # largest real extent over all worksheets (1-based)
     max_col: int = 0
+    # The scan's certainty (see `_SheetScan`): an upper bound on any row a cell reference
+    # names, and whether a reference was written in a form the scan does not read
+    # (single-quoted and spaced forms are read; prefixed or entity-encoded ones are not).
+    row_bound: int = 0
+    odd_refs: bool = False
+    # Shared strings: the longest <si> over SHARED_LONG bytes (0 if none), and the most
+    # shared-string cells (t="s") in one sheet; their product bounds what a sheet expands to.
+    longest_shared: int = 0
+    shared_cells: int = 0
     # csv only
     gzip: bool = False
     encoding: str | None = None  # from a BOM or a NUL pattern; None = decide by decoding
+
+    @property
+    def shared_expansion(self) -> int:
+        """Bytes the long shared strings may expand to in one sheet (an upper bound)."""
+        return self.longest_shared * self.shared_cells
 
     @property
     def max_cells(self) -> int:
@@ -201,8 +231,12 @@ def _markup_problem(head: bytes) -> tuple[str, str] | None:
 
 
 # ---------------------------------------------------------------------------- entry point
-def check(path: str | os.PathLike) -> Preflight:
-    """Inspect `path` and say what it is and how big it really is; `ReadError` if unusable."""
+def check_regular(path: str | os.PathLike) -> os.stat_result:
+    """The file's stat if it is a regular file; else a `ReadError` at once.
+
+    Every command calls this (through `pipeline.expand_sources`) before anything opens a
+    source: opening a FIFO blocks until a writer comes, and a device may never end (the
+    history's fingerprint used to hang on one). `stat` never opens the file."""
     fspath = os.fsdecode(os.fspath(path))
     name = display_name(path)
     try:
@@ -220,6 +254,14 @@ def check(path: str | os.PathLike) -> Preflight:
     if not stat.S_ISREG(st.st_mode):
         raise fail(name, "it is not a regular file (a device, pipe or socket)",
                    "save the data to a file and name that file")
+    return st
+
+
+def check(path: str | os.PathLike) -> Preflight:
+    """Inspect `path` and say what it is and how big it really is; `ReadError` if unusable."""
+    fspath = os.fsdecode(os.fspath(path))
+    name = display_name(path)
+    st = check_regular(path)
     ext = Path(fspath).suffix.lower()
     try:
         with open(fspath, "rb") as fh:
@@ -287,8 +329,31 @@ def _check_gzip(fspath: str, name: str, ext: str, base: dict) -> Preflight:
     if not is_text:
         raise fail(name, "it is a gzip file that does not hold CSV text",
                    "decompress it and name the spreadsheet inside")
+    inflated = _gzip_size(fspath, name)
     pf = _csv_preflight(base, ext if ext != ".gz" else ".csv", gz=True, encoding=enc)
+    pf = replace(pf, uncompressed_bytes=inflated)
     return replace(pf, notes=pf.notes + ("gzip-compressed: decompressed while reading",))
+
+
+def _gzip_size(fspath: str, name: str) -> int:
+    """The inflated size of a gzip file, refused past MAX_GZIP_CSV_BYTES (never holds more
+    than one chunk in memory)."""
+    total = 0
+    try:
+        with gzip.open(fspath, "rb") as gz:
+            while True:
+                chunk = gz.read(_OUT_CHUNK)
+                if not chunk:
+                    return total
+                total += len(chunk)
+                if total > MAX_GZIP_CSV_BYTES:
+                    raise fail(name, f"it is a gzip file that decompresses to over "
+                               f"{MAX_GZIP_CSV_BYTES // 1024**2} MB, far more than any clinic's "
+                               "export (a 'gzip bomb' or a damaged file)",
+                               "decompress it yourself and check what it holds")
+    except (OSError, EOFError, zlib.error):
+        raise fail(name, "it is a damaged or incomplete gzip file",
+                   "copy or download it again") from None
 
 
 # ---------------------------------------------------------------------------- OLE (.xls)
@@ -393,30 +458,47 @@ def _check_zip(fspath: str, name: str, ext: str, base: dict) -> Preflight:
         kind, wb_part = _zip_kind(small, find, names, name)
         extra: dict = {}
         scan_parts: set[str] = set()
+        shared_parts: set[str] = set()
         if kind == "xlsx":
             wb_xml = small(wb_part) or b""
             extra["strict"] = _STRICT_NS in wb_xml
             extra["declared_sheets"] = len(_SHEET_TAG.findall(wb_xml))
             extra["date1904"] = _DATE1904.search(wb_xml) is not None
             scan_parts = _sheet_parts(small, find, wb_part, names)
+            shared_parts = _shared_parts(small, find, wb_part, names)
 
         # Inflate every entry once, counting the real bytes; scan worksheets on the way.
-        max_row = max_col = 0
+        max_row = max_col = row_bound = shared_cells = longest = 0
+        odd = False
         for info in infos:
             if info.filename in scan_parts:
                 scan = _SheetScan()
                 inflater.run(info, scan.feed)
                 max_row = max(max_row, scan.max_row)
                 max_col = max(max_col, scan.max_col)
+                row_bound = max(row_bound, scan.row_bound)
+                shared_cells = max(shared_cells, scan.shared_cells)
+                odd = odd or scan.odd
+            elif info.filename in shared_parts:
+                sst = _SharedScan()
+                inflater.run(info, sst.feed)
+                longest = max(longest, sst.longest)
             elif info.filename not in inflater.done:
                 inflater.run(info, None)
         if max_row > EXCEL_MAX_ROWS or max_col > EXCEL_MAX_COLS:
             raise fail(name, "a sheet in it places cells beyond Excel's last row or column "
                        "(1,048,576 rows by 16,384 columns): the file is damaged or was made "
                        "by a faulty program", DAMAGED_ADVICE)
+        if longest >= SHARED_REFUSE_MIN_STRING and longest * shared_cells > SHARED_REFUSE_BYTES:
+            raise fail(name, f"a text of {longest / 1024:,.0f} KB in it, longer than any Excel cell "
+                       f"can hold, may be repeated in up to {shared_cells:,} cells (over "
+                       f"{longest * shared_cells / 1024**3:,.1f} GB): a known attack on "
+                       "spreadsheet readers, or a damaged file", DAMAGED_ADVICE)
         notes = _mismatch_note(ext, kind)
         return Preflight(kind=kind, ext_matches=not notes, notes=notes,
                          uncompressed_bytes=inflater.total, max_row=max_row, max_col=max_col,
+                         row_bound=max(row_bound, max_row), odd_refs=odd,
+                         longest_shared=longest, shared_cells=shared_cells,
                          **extra, **base)
 
 
@@ -501,6 +583,60 @@ def _sheet_parts(small, find, wb_part: str, names: list[str]) -> set[str]:
         if info is not None:
             parts.add(info.filename)
     return parts
+
+
+def _shared_parts(small, find, wb_part: str, names: list[str]) -> set[str]:
+    """The shared-strings part(s): by the workbook's relationship, and the usual name."""
+    parts = {n for n in names if n.lower() == "xl/sharedstrings.xml"}
+    folder, base_name = posixpath.split(wb_part)
+    for rtype, target in _relationships(small(posixpath.join(folder, "_rels", base_name + ".rels")) or b""):
+        if rtype.endswith("/sharedStrings") and target:
+            part = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join(folder, target))
+            info = find(part)
+            if info is not None:
+                parts.add(info.filename)
+    return parts
+
+
+class _SharedScan:
+    """The longest shared string (`<si>...</si>`) over `SHARED_LONG` bytes, in one pass.
+
+    Jumps a window at a time to the last `</si>` inside it, so a part of small strings
+    costs one `find` per window, not one per string; a window with no `</si>` holds (part
+    of) a long string, whose length is then measured exactly."""
+
+    def __init__(self) -> None:
+        self.longest = 0
+        self._offset = 0  # stream offset of the current piece
+        self._last_end = -1  # stream offset just after the last </si> (or -1: none yet)
+        self._tail = b""
+
+    def feed(self, piece: bytes) -> None:
+        buf = self._tail + piece
+        base = self._offset - len(self._tail)
+        self._offset += len(piece)
+        if self._last_end < 0:
+            first = buf.find(b"<si")
+            if first < 0:
+                self._tail = buf[-8:]
+                return
+            self._last_end = base + first
+        pos = max(0, self._last_end - base)
+        w = SHARED_LONG
+        while True:
+            nxt = buf.find(b"</si>", pos, pos + w)
+            if nxt < 0:
+                nxt = buf.find(b"</si>", pos)
+                if nxt < 0:
+                    break
+            gap = base + nxt - self._last_end
+            if gap > w and gap > self.longest:
+                self.longest = gap
+            last = buf.rfind(b"</si>", nxt, nxt + w)
+            self._last_end = base + last + 5
+            pos = last + 5
+        self._tail = buf[-8:]
 
 
 class _Inflater:
@@ -591,27 +727,50 @@ class _SheetScan:
     """The real extent of one worksheet's XML, found while it streams past.
 
     * max row: the `r` of the last `<row>` in each piece of the stream, the largest one
-      kept (rows are written in order, so the last row tag holds the largest number).
-    * max column: cell references with two or three letters (` r="AB12"`): a fast regex
-      that matches nothing at all in the common sheet of up to 26 columns.  With no such
-      reference the width is at most 26 (Z).  Letters may be lower case (calamine
-      accepts `b3`).  The match keys on the attribute, so `<c r=`, `<x:c r=` and an `r`
-      that is not the first attribute are all seen, as long as a space precedes it.
+      kept, and any cell or row reference of seven digits or more (rare: found exactly).
+    * row bound: an upper bound on every reference's row whatever the order rows are
+      written in (the far row written first): 10**d - 1 for the most digits d any
+      reference has (one `search` per digit count, stopping at the first hit).
+    * max column: cell references with two or three letters (` r="AB12"`, ` r='AB12'`): a
+      fast regex that matches nothing at all in the common sheet of up to 26 columns.
+      With no such reference the width is at most 26 (Z). Letters may be lower case
+      (calamine accepts `b3`).
+    * odd: a reference in a form the regexes do not read (`r = "A1"`, `x:r="A1"`, an
+      entity in it, `r` after a newline or tab): the extent is then unknown, and the
+      reader runs the file in its guarded child whatever its size.
+    * shared cells: cells of type `s` (t="s"), for the shared-string bound.
 
     Measured on a 200,000-row × 10-column sheet (73 MB of XML, 10 MB xlsx): inflate
     0.066 s + column regex 0.042 s + last-row lookups ~0; the whole preflight 0.10 s on a
     quiet machine, against 0.92-1.07 s for calamine's own parse of that sheet.
+    The issue-15 checks (row bound, odd forms, shared-string cells) cost more: on a
+    200,000 × 10 xlsxwriter sheet (98 MB of XML, 8.8 MB xlsx), load average 3-5, runs
+    interleaved: preflight 0.22-0.29 s before, 0.75-0.78 s after; `read_path` 2.1-2.2 s
+    before, 2.5-2.8 s after.  Per piece: translate 0.045 s, `<c ` / `<c r="` counts 0.18 s,
+    seven-digit find 0.08 s, control-character and `<c>` finds 0.11 s (whole sheet).
     """
 
-    _COLS = re.compile(rb' r="([A-Za-z]{2,3})[0-9]')
+    _COLS = re.compile(rb""" r=["']([A-Za-z]{2,3})[0-9]""")
+    _LONG = re.compile(rb"""["'][A-Za-z]{0,3}0*([1-9][0-9]{6,})["']""")
+    #: Every digit to "0" and a single quote to a double one: then "is there a quoted value
+    #: ending in d digits" is one `find` at memory speed for any d, whatever the attribute
+    #: or its spacing (a regex per digit count cost 0.3 s each on 100 MB).
+    _SHAPE = bytes.maketrans(b"123456789'", b'000000000"')
     _TAIL = 64
 
     def __init__(self) -> None:
         self.max_row = 0
         self.max_col = 0
+        self.row_bound = 0
+        self.shared_cells = 0
+        self._odd_seen = False
+        self._digits = 0
         self._tail = b""
+        self._prolog = True
+        self._open = self._canon = 0
 
     def feed(self, piece: bytes) -> None:
+        tail = len(self._tail)
         buf = self._tail + piece if self._tail else piece
         letters = self._COLS.findall(buf)
         if letters:
@@ -620,7 +779,47 @@ class _SheetScan:
         row = self._last_row(buf)
         if row > self.max_row:
             self.max_row = row
+        shape = buf.translate(self._SHAPE)
+        if shape.find(b'0000000"') >= 0:  # a value ending in seven digits or more: exactly
+            self.max_row = max([self.max_row] + [int(r) for r in self._LONG.findall(buf)])
+        for d in range(6, self._digits, -1):  # an upper bound for any order of rows
+            if shape.find(b"0" * d + b'"') >= 0:
+                self._digits = d
+                break
+        self.row_bound = max(self.max_row, 10 ** self._digits - 1 if self._digits else 0)
+        # counted from where a match was not yet whole in the piece before (exact)
+        self.shared_cells += shape.count(b't="s"', max(0, tail - 4))
+        if not self._odd_seen:
+            self._odd_seen = self._odd(buf, shape, tail)
         self._tail = buf[-self._TAIL:]
+
+    def _odd(self, buf: bytes, shape: bytes, tail: int) -> bool:
+        """Cells whose reference the regexes may not read: a `<c ` whose first attribute
+        is not r="..." (r later, spaced, prefixed, or missing: then cells are placed by
+        their order), a bare `<c>`, or a tab, CR or LF inside the markup after the XML
+        declaration (an attribute separated by one is invisible to the ` r=` regexes).
+        Excel, LibreOffice, openpyxl and xlsxwriter write none of these."""
+        start = tail
+        if self._prolog:
+            start = buf.find(b"<", buf.find(b"?>") + 2) if buf.startswith(b"<?xml") else 0
+            start = max(start, 0)
+            self._prolog = False
+        if buf.find(b"\n", start) >= 0 or buf.find(b"\t", tail) >= 0 or buf.find(b"\r", tail) >= 0:
+            return True
+        # running totals: a `<c ` at the end of one piece has its r="..." in the next
+        self._open += buf.count(b"<c ", max(0, tail - 2))
+        self._canon += shape.count(b'<c r="', max(0, tail - 5))
+        if self._open - self._canon > 1 or self._canon > self._open:
+            return True
+        return buf.find(b"<c>", max(0, tail - 2)) >= 0
+
+    @property
+    def odd(self) -> bool:
+        return self._odd_seen or self._open != self._canon
+
+    @odd.setter
+    def odd(self, value: bool) -> None:
+        self._odd_seen = value
 
     def _last_row(self, buf: bytes) -> int:
         # Look in the last 64 KiB first (a row is rarely longer); an rfind over the whole
@@ -654,5 +853,6 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-__all__ = ["Preflight", "check", "display_name", "fail", "DAMAGED_ADVICE",
-           "MAX_UNCOMPRESSED_BYTES", "MAX_ZIP_ENTRIES", "EXCEL_MAX_ROWS", "EXCEL_MAX_COLS"]
+__all__ = ["Preflight", "check", "check_regular", "display_name", "fail", "DAMAGED_ADVICE",
+           "MAX_UNCOMPRESSED_BYTES", "MAX_ZIP_ENTRIES", "EXCEL_MAX_ROWS", "EXCEL_MAX_COLS",
+           "SHARED_LONG", "SHARED_REFUSE_BYTES", "MAX_GZIP_CSV_BYTES"]

@@ -14,15 +14,19 @@ xlsx/xlsm, how far its cells really reach):
    Extents past Excel's own limits are refused by the preflight.  A Strict OOXML file
    cannot take this path (openpyxl silently sees no sheets in one): it is refused with a
    message asking for a regular .xlsx.
-2. **Small files are parsed in a forked child** (`os.fork`, not `multiprocessing`):
-   xlsx/xlsm up to `CHILD_MAX_BYTES` (2 MiB), and xls/xlsb/ods, which the preflight
-   cannot scan for their extent, up to `CHILD_MAX_BYTES_UNSCANNED` (16 MiB).  The child
-   gets `RLIMIT_AS` = its current size + `CHILD_MEMORY_HEADROOM` (4 GiB), no core
-   dumps, stderr to /dev/null, and `CHILD_TIMEOUT_BASE` + `CHILD_TIMEOUT_PER_MIB` × size
-   seconds; it pickles its rows back through a pipe.  If it dies (an abort, a signal)
-   or runs out of time, the file is reported as damaged: `ReadError("... the file looks
-   damaged ...: open it in Excel ... and save a copy")`.  Nothing crashes the caller.
-3. **Larger files are parsed in-process** after the preflight: pickling rows back from
+2. **The guard (`run_guarded`, the one place a parser meets a file's bytes).** A file is
+   parsed in a forked child (`os.fork`, not `multiprocessing`) when the preflight cannot
+   vouch for it (`vouched`: an xlsx/xlsm whose every cell reference its scan read, whose
+   row bound × width fits the budget and whose long shared strings cannot expand past
+   `SHARED_EXPANSION_BUDGET`; .xls/.xlsb/.ods are never vouched), whatever its size, and
+   every xlsx up to `CHILD_MAX_BYTES` (2 MiB).  The child gets `RLIMIT_AS` = its current
+   size + `CHILD_MEMORY_HEADROOM` (4 GiB), no core dumps, stderr to /dev/null, and
+   `CHILD_TIMEOUT_BASE` + `CHILD_TIMEOUT_PER_MIB` × size seconds; it pickles its result
+   back through a pipe.  If it dies (an abort, a signal) or runs out of time, the file is
+   reported as damaged: `ReadError("... the file looks damaged ...: open it in Excel ...
+   and save a copy")`.  Nothing crashes the caller.  Another reader (a columnar one) uses
+   the same guard: `run_guarded(pf, parse)` with its own picklable `parse(pf)`.
+3. **Larger vouched files are parsed in-process** after the preflight: pickling rows back from
    a child costs as much as parsing them (measured: calamine 1.0-1.5 s for 200k rows × 10
    columns, pickle dumps + loads another 1.5-1.9 s), which would double the cost of the
    files where speed matters.  `BaseException` from calamine (its `PanicException`
@@ -48,14 +52,14 @@ Rejected alternatives:
 - fastexcel: the same calamine core (the same abort), and Arrow columns force one type
   per column where a clinic's date column mixes date cells, text and serial numbers.
 
-What is not covered: the preflight's scan is a cheap heuristic (the last `<row r=...>`
-and two-to-three-letter cell references after a space).  A file with a cell reference
-far below its own row (`<row r="4"><c r="A4000000000">`), or with rows out of order, gets
-past it; under 2 MiB the child still catches the abort (there is a test for exactly
-that), above it calamine would abort the process.  Likewise .xls/.xlsb/.ods over 16 MiB
-are parsed in-process with no extent check.  The budget is per sheet (the largest), not
-summed over tabs: twelve monthly tabs of 100k rows are fine; it is the sparse blow-up
-that a budget must stop, and that happens within one sheet.
+What is not covered: the scan is still a heuristic for what it vouches for.  It reads
+cell references written as `<c r="..."` (either quote), rows in any order (the row bound
+comes from the longest reference's digit count), and long shared strings; a cell element
+with a namespace prefix and a spaced attribute (`<x:c r = "XFD1">`) is not seen by it, so a
+large file of that form would be parsed in-process.  Small shared strings (up to 4 KiB)
+repeated in many cells are not bounded (each cell expands at most that much).  The budget
+is per sheet (the largest), not summed over tabs: twelve monthly tabs of 100k rows are
+fine; it is the sparse blow-up that a budget must stop, and that happens within one sheet.
 
 Cells: calamine's empty cells ("") become None; a whole number may be int or float (xlsx
 through calamine: float, as Excel stores doubles; .xls, .ods and the openpyxl path: int):
@@ -88,7 +92,7 @@ import signal
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 try:  # POSIX only; elsewhere every file is parsed in-process (still guarded)
     import fcntl
@@ -111,9 +115,6 @@ DENSE_CELL_BUDGET = 30_000_000
 #: child (fork + pickle back): +0.05 s at 1 MB (20k rows), +0.12-0.17 s at 2 MB (40k rows),
 #: +0.5 s at 4 MB (80k rows), +1.9 s at 10 MB (200k rows).
 CHILD_MAX_BYTES = 2 * 1024**2
-#: .xls/.xlsb/.ods cannot be scanned for their extent before parsing, so they stay in the
-#: child up to a larger size (a slower read is better than an abort).
-CHILD_MAX_BYTES_UNSCANNED = 16 * 1024**2
 CHILD_MEMORY_HEADROOM = 4 * 1024**3
 CHILD_TIMEOUT_BASE = 60.0
 CHILD_TIMEOUT_PER_MIB = 10.0
@@ -140,12 +141,7 @@ def read_workbook(pf: Preflight) -> list[RawSheet]:
                 "for the fast reader")
         return _openpyxl_read(pf, note)
 
-    limit = CHILD_MAX_BYTES if pf.kind == "xlsx" else CHILD_MAX_BYTES_UNSCANNED
-    if pf.size <= limit and _CAN_FORK:
-        outcome = _parse_in_child(pf)
-    else:
-        outcome = _parse_guarded(pf)
-
+    outcome = run_guarded(pf, _calamine_read)
     status = outcome[0]
     if status == "ok":
         return _to_raw(pf, outcome[1], ())
@@ -223,10 +219,49 @@ def _by_path(pf: Preflight) -> bool:
     return pf.ext_matches and Path(pf.path).suffix.lower() in _CALAMINE_EXTS
 
 
-def _parse_guarded(pf: Preflight) -> tuple:
-    """calamine in this process; every exception it can raise becomes an outcome."""
+def _calamine_read(pf: Preflight) -> list[_Sheet]:
+    return _calamine_parse(pf.path, _by_path(pf))
+
+
+# ---------------------------------------------------------------------------- the guard
+#: Bytes the long shared strings of one sheet may expand to (`Preflight.shared_expansion`)
+#: before the file is read only in the guarded child.
+SHARED_EXPANSION_BUDGET = 1024**3
+
+
+def vouched(pf: Preflight) -> bool:
+    """Does the preflight's scan vouch for this file's size once parsed?  Only an xlsx/xlsm
+    whose every cell reference the scan read (no odd form), whose row bound times width
+    fits `DENSE_CELL_BUDGET`, and whose long shared strings cannot expand past
+    `SHARED_EXPANSION_BUDGET`.  .xls/.xlsb/.ods are never scanned, so never vouched."""
+    return (pf.kind == "xlsx" and not pf.odd_refs
+            and max(pf.row_bound, pf.max_row) * max(pf.max_col, 26) <= DENSE_CELL_BUDGET
+            and pf.shared_expansion <= SHARED_EXPANSION_BUDGET)
+
+
+def needs_child(pf: Preflight) -> bool:
+    """Parse in the guarded child: every file the scan cannot vouch for, whatever its size,
+    and every small file (the child costs little there)."""
+    return not vouched(pf) or pf.size <= CHILD_MAX_BYTES
+
+
+def run_guarded(pf: Preflight, parse: Callable[[Preflight], Any]) -> tuple:
+    """THE place a parser meets a file's bytes: `parse(pf)` in the guarded child when
+    `needs_child(pf)` (memory and time budget; an abort kills only the child), else in this
+    process with every exception caught.  `parse` must return something picklable.
+
+    Outcome: ("ok", value) | ("password",) | ("error", exception type name) | ("died",)
+    | ("timeout", seconds).  Any reader (calamine here, a columnar reader elsewhere) goes
+    through this; it never raises for what the file does."""
+    if needs_child(pf) and _CAN_FORK:
+        return _parse_in_child(pf, parse)
+    return _parse_guarded(pf, parse)
+
+
+def _parse_guarded(pf: Preflight, parse: Callable[[Preflight], Any] = _calamine_read) -> tuple:
+    """`parse` in this process; every exception it can raise becomes an outcome."""
     try:
-        return ("ok", _calamine_parse(pf.path, _by_path(pf)))
+        return ("ok", parse(pf))
     except (KeyboardInterrupt, SystemExit):
         raise
     except PasswordError:
@@ -236,7 +271,7 @@ def _parse_guarded(pf: Preflight) -> tuple:
 
 
 # ---------------------------------------------------------------------------- the child
-def _parse_in_child(pf: Preflight) -> tuple:
+def _parse_in_child(pf: Preflight, parse: Callable[[Preflight], Any] = _calamine_read) -> tuple:
     """`_parse_guarded` in a forked child with a memory cap and a timeout."""
     timeout = CHILD_TIMEOUT_BASE + CHILD_TIMEOUT_PER_MIB * pf.size / 1024**2
     address_space = _address_space()
@@ -248,14 +283,14 @@ def _parse_in_child(pf: Preflight) -> tuple:
     except OSError:
         os.close(read_fd)
         os.close(write_fd)
-        return _parse_guarded(pf)
+        return _parse_guarded(pf, parse)
 
     if pid == 0:  # the child: never returns, never runs the parent's cleanup
         code = 1
         try:
             os.close(read_fd)
             _child_limits(address_space)
-            payload = pickle.dumps(_parse_guarded(pf), protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(_parse_guarded(pf, parse), protocol=pickle.HIGHEST_PROTOCOL)
             view = memoryview(payload)
             while view:
                 view = view[os.write(write_fd, view):]
@@ -419,4 +454,5 @@ def _col_letter(n: int) -> str:
     return letters
 
 
-__all__ = ["read_workbook", "DENSE_CELL_BUDGET", "CHILD_MAX_BYTES", "CHILD_MAX_BYTES_UNSCANNED"]
+__all__ = ["read_workbook", "run_guarded", "needs_child", "vouched", "DENSE_CELL_BUDGET",
+           "CHILD_MAX_BYTES", "SHARED_EXPANSION_BUDGET"]

@@ -87,7 +87,8 @@ from lotsync.model import Finding, InventoryRow, Kind, TableRef, VisitRow
 from lotsync.reconcile.catalog import Catalog, build_catalog
 from lotsync.reconcile.lots import DIVISION, NO_DATE_ORD, ZERO
 from lotsync.reconcile.result import LotResult, Result
-from lotsync.writers.safe import DANGEROUS_FIRST, atomic_output, atomic_path, safe_text
+from lotsync.readers.marks import mark_openpyxl
+from lotsync.writers.safe import DANGEROUS_FIRST, atomic_output, atomic_path, safe_text, xml_text
 
 __all__ = ["CorrectedOutput", "write_corrected", "unsupported_content", "plan_corrections"]
 
@@ -547,11 +548,13 @@ MAX_COPY_ROWS = 60_000
 
 
 def write_corrected(result: Result, loaded, out_dir: Path,
-                    apply_lot_repairs: bool = False) -> list[CorrectedOutput]:
+                    apply_lot_repairs: bool = False, final_dir: Path | None = None) -> list[CorrectedOutput]:
     """Write `out_dir/corrected/…` for every input file with something to correct or say
     (see the module doc). Inputs are only read; every output is written to a temporary file
-    and renamed into place."""
+    and renamed into place. `final_dir`: where `out_dir`'s files finally land when
+    `out_dir` is a staging folder (a name that is an input's there gets " (2)")."""
     out = Path(out_dir) / "corrected"
+    shown = Path(final_dir or out_dir) / "corrected"
     plans = plan_corrections(result, loaded, apply_lot_repairs)
     inputs = set()
     for f in plans:
@@ -571,7 +574,7 @@ def write_corrected(result: Result, loaded, out_dir: Path,
         if kind == "csv":
             if not (fp.has_inventory or fp.edits):
                 continue  # a CSV cannot hold comments: findings are in the report
-            target = _unique(out, src.name, used, inputs)
+            target = _unique(out, src.name, used, inputs, shown)
             try:
                 n, note = _write_csv(src, target, fp)
                 outputs.append(CorrectedOutput(file, target, "csv", n, note))
@@ -591,7 +594,7 @@ def write_corrected(result: Result, loaded, out_dir: Path,
                 reason = (f"it has {rows:,} rows, more than lotsync copies cell by cell "
                           f"({MAX_COPY_ROWS:,})")
             elif not lost:
-                target = _unique(out, src.name, used, inputs)
+                target = _unique(out, src.name, used, inputs, shown)
                 try:
                     n, note = _write_copy(src, target, fp)
                     outputs.append(CorrectedOutput(file, target, "copy", n, _join(note, _left_out(fp))))
@@ -612,7 +615,7 @@ def write_corrected(result: Result, loaded, out_dir: Path,
             reason = (f"lotsync writes corrected copies of .xlsx, .xlsm and CSV files only, and this is "
                       f"{what.get(kind, 'none of them')}")
         stem = _safe_stem(src.stem if is_local else fp.display)
-        target = _unique(out, f"{stem}.changes.xlsx", used, inputs)
+        target = _unique(out, f"{stem}.changes.xlsx", used, inputs, shown)
         n = _write_changes(target, fp, reason, file)
         notes = sum(len(v) for v in fp.notes.values())
         note = (f"{Path(fp.display).name}: no corrected copy, because {reason}; the corrections "
@@ -665,11 +668,12 @@ def _safe_stem(name: str) -> str:
     return s[:100] or "sheet"
 
 
-def _unique(out: Path, name: str, used: set[str], inputs: set[Path]) -> Path:
-    """`out/name`, renamed "name (2).ext" when another output or an input has that path."""
+def _unique(out: Path, name: str, used: set[str], inputs: set[Path], shown: Path | None = None) -> Path:
+    """`out/name`, renamed "name (2).ext" when another output or an input has that path
+    (in `shown`, the folder the file finally lands in, when `out` is a staging folder)."""
     p = Path(name)
     cand, i = name, 1
-    while cand.casefold() in used or _is_input(out / cand, inputs):
+    while cand.casefold() in used or _is_input((shown or out) / cand, inputs):
         i += 1
         cand = f"{p.stem} ({i}){p.suffix}" if not name.endswith(".changes.xlsx") else \
             f"{name[:-len('.changes.xlsx')]} ({i}).changes.xlsx"
@@ -701,7 +705,10 @@ def _free_columns(rows: Iterable[tuple[int, int]], header_row: int, header_cells
 
 
 def _xlsx_text(cell, text: str) -> None:
-    """Write `text` as text, never as a formula (OWASP CSV injection, CWE-1236)."""
+    """Write `text` as text, never as a formula (OWASP CSV injection, CWE-1236), with any
+    character XML cannot hold shown as a control picture (`xml_text`)."""
+    if isinstance(text, str):
+        text = xml_text(text)
     cell.value = text
     if isinstance(text, str) and (cell.data_type == "f" or text.startswith(DANGEROUS_FIRST)):
         cell.data_type = "s"
@@ -717,6 +724,7 @@ def _add_comment(cell, text: str) -> None:
         author = old.author or AUTHOR
     else:
         author = AUTHOR
+    text = xml_text(text)
     lines = sum(1 + len(line) // 48 for line in text.splitlines())
     cell.comment = Comment(text, author, height=min(600, 20 + 15 * lines), width=340)
 
@@ -778,7 +786,11 @@ def _write_copy(src: Path, target: Path, fp: FilePlan) -> tuple[int, str | None]
         if ws is None:
             continue
         _add_comment(_anchor(ws, row, col), "\n\n".join(texts))
+    if wb.calculation is None:  # <calcPr> is optional: a valid workbook may have none
+        from openpyxl.workbook.properties import CalcProperties
+        wb.calculation = CalcProperties()
     wb.calculation.fullCalcOnLoad = True
+    mark_openpyxl(wb)  # skipped as a source until a person saves it as their own
     try:
         with atomic_path(target) as tmp:
             wb.save(tmp)
@@ -1005,6 +1017,7 @@ def _write_changes(target: Path, fp: FilePlan, reason: str, source: str) -> int:
                  "value in the file, 'New' the value lotsync derived; rows with no 'New' are notes "
                  "on that cell. The report (report.json) explains every finding."):
         about.append([text_cell(line)])
+    mark_openpyxl(wb)
     with atomic_path(target) as tmp:
         wb.save(tmp)
     return n

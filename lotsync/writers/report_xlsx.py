@@ -46,6 +46,7 @@ from lotsync import __version__
 from lotsync.model import Finding, Source
 from lotsync.reconcile.result import CogsLine, LotResult, Result
 from lotsync.writers import charts as ch
+from lotsync.readers.marks import mark_xlsxwriter
 from lotsync.writers.safe import atomic_path, safe_text
 
 MAX_ROWS = 1_048_576  # Excel's rows per sheet
@@ -518,6 +519,7 @@ class _Book:
         self.wb.set_properties({"title": f"lotsync report as of {result.as_of.isoformat()}",
                                 "creator": f"lotsync {__version__}",
                                 "comments": "Made by lotsync from the practice's own sheets."})
+        mark_xlsxwriter(self.wb)  # a later run never reads this report back as a source
         self.fm = _Formats(self.wb)
         self.r = result
         self.out_dir = out_dir
@@ -1012,16 +1014,19 @@ def _periods(book: _Book, periods) -> None:
     _plain_table(book, "Supply (projection)", *supply_table(periods))
 
 
-def write_report_xlsx(result: Result, out_dir: Path, since=None, periods=None) -> Path:
+def write_report_xlsx(result: Result, out_dir: Path, since=None, periods=None,
+                      links_from: Path | None = None) -> Path:
     """Write `out_dir/report.xlsx` (atomically: a temporary file renamed into place).
-    `since` (a writers.since.SinceLastRun) adds a first tab of what changed since the last run."""
+    `since` (a writers.since.SinceLastRun) adds a first tab of what changed since the last run.
+    `links_from`: the folder the report will finally live in, when it is written into a
+    staging folder first (links to the clinic's files are relative to it)."""
     out_dir = Path(out_dir)
     path = out_dir / "report.xlsx"
     with atomic_path(path) as final:
         fd, raw_name = tempfile.mkstemp(prefix=".report.", suffix=".xlsx", dir=out_dir)
         os.close(fd)
         raw = Path(raw_name)
-        book = _Book(raw, result, out_dir)
+        book = _Book(raw, result, Path(links_from) if links_from else out_dir)
         try:
             if since is not None:
                 _since_last_run(book, since)

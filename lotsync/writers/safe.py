@@ -9,6 +9,7 @@ never through this function.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,21 @@ def safe_text(value: object) -> object:
                                    or (value.startswith("<r>") and value.endswith("</r>"))):
         return "'" + value
     return value
+
+
+#: Characters XML 1.0 cannot hold (C0 controls but tab, LF and CR): a barcode scanner's GS
+#: (0x1D) or a VT pasted from another program.  openpyxl refuses them in a cell and writes
+#: them unescaped into a comment, which makes the saved workbook unreadable.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_text(value: str) -> str:
+    """`value` with every character XML cannot hold shown as its Unicode control picture
+    (GS 0x1D -> U+241D): visible to the person reading the note, and valid in any xlsx.
+    Rejected: dropping them (a lot "01<GS>C37" would read as "01C37", a different lot)."""
+    if _XML_ILLEGAL.search(value) is None:
+        return value
+    return _XML_ILLEGAL.sub(lambda m: chr(0x2400 + ord(m.group())), value)
 
 
 def _apply_umask(path: str) -> None:
