@@ -28,6 +28,9 @@ Endpoints (shapes follow the recorded real responses in
 USER_ENTERED parsing is the en_US subset tests need: numbers, `$1,200.50`, `15%`, ISO and
 M/D/YYYY dates, TRUE/FALSE, `'text`, and formulas of plain arithmetic (`=4/2`).
 
+Size and quota: `?prettyPrint=false` answers compact JSON; `response_sizes` holds every
+response body's bytes; `read_quota = (n, seconds)` answers a 429 to the GET beyond n in any window.
+
 Test hooks: `fail(status, route=..., nth=..., times=..., apply=...)` answers the nth matching
 request (and following ones, `times=None` for ever) with an error, optionally after applying
 it (a lost response); `count(route=...)`; `requests` (every request: route, method, path,
@@ -45,6 +48,7 @@ import operator
 import random
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable
@@ -409,7 +413,7 @@ def cell_data(cell: FakeCell | None) -> dict[str, Any]:
         out["formattedValue"] = formatted(cell)
     if cell.fmt:
         out["userEnteredFormat"] = {"numberFormat": dict(cell.fmt)}
-    effective = copy.deepcopy(DEFAULT_FORMAT)
+    effective = dict(DEFAULT_FORMAT)  # shallow: nested parts are only ever read
     effective["hyperlinkDisplayType"] = "PLAIN_TEXT"
     if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
         effective["horizontalAlignment"] = "RIGHT"
@@ -629,6 +633,9 @@ class FakeSheet:
     frozen_rows: int = 0
     sheet_type: str = "GRID"
 
+    _index: dict[int, list[int]] | None = field(default=None, repr=False, compare=False)
+    _index_size: int = field(default=-1, repr=False, compare=False)
+
     def get(self, r: int, c: int) -> FakeCell | None:
         return self.cells.get((r, c))
 
@@ -637,6 +644,19 @@ class FakeSheet:
             self.cells.pop((r, c), None)
         else:
             self.cells[(r, c)] = cell
+        self._index = None
+
+    def row_index(self) -> dict[int, list[int]]:
+        """row -> its used columns, sorted: grid reads of a block cost the block, not the
+        sheet (rebuilt when cells were put or their number changed)."""
+        if self._index is None or self._index_size != len(self.cells):
+            index: dict[int, list[int]] = {}
+            for r, c in self.cells:
+                index.setdefault(r, []).append(c)
+            for cols in index.values():
+                cols.sort()
+            self._index, self._index_size = index, len(self.cells)
+        return self._index
 
     def properties(self, index: int) -> dict[str, Any]:
         grid: dict[str, Any] = {"rowCount": self.rows, "columnCount": self.cols}
@@ -676,6 +696,7 @@ class FakeSpreadsheet:
     time_zone: str = "Etc/GMT"
     shared: bool = True
     rng: random.Random = field(default_factory=lambda: random.Random(4))
+    lean: bool = False
 
     def sheet(self, title: str) -> FakeSheet | None:
         for sh in self.sheets:
@@ -881,12 +902,15 @@ class FakeSpreadsheet:
     # -- spreadsheets.get ----------------------------------------------------------------
 
     def grid_data(self, sheet: FakeSheet, r0: int, r1: int, c0: int, c1: int) -> dict[str, Any]:
-        used = [(r, c) for (r, c), cell in sheet.cells.items() if r0 <= r < r1 and c0 <= c < c1]
+        index = sheet.row_index()
+        span = range(r0, r1) if r1 - r0 <= len(index) else sorted(r for r in index if r0 <= r < r1)
+        used_rows = {r: [c for c in index[r] if c0 <= c < c1] for r in span if r in index}
+        used_rows = {r: cols for r, cols in used_rows.items() if cols}
         row_data: list[dict[str, Any]] = []
-        if used:
-            last_row = max(r for r, _ in used)
+        if used_rows:
+            last_row = max(used_rows)
             for r in range(r0, last_row + 1):
-                cols = [c for rr, c in used if rr == r]
+                cols = used_rows.get(r)
                 if not cols:
                     row_data.append({})
                     continue
@@ -897,8 +921,9 @@ class FakeSpreadsheet:
         if c0:
             block["startColumn"] = c0
         block["rowData"] = row_data
-        block["rowMetadata"] = [{"pixelSize": 21} for _ in range(r0, r1)]
-        block["columnMetadata"] = [{"pixelSize": 100} for _ in range(c0, c1)]
+        if not self.lean:
+            block["rowMetadata"] = [{"pixelSize": 21} for _ in range(r0, r1)]
+            block["columnMetadata"] = [{"pixelSize": 100} for _ in range(c0, c1)]
         return block
 
     def get(self, params: dict[str, list[str]]) -> dict[str, Any]:
@@ -917,6 +942,8 @@ class FakeSpreadsheet:
         else:
             selected = [(sh, [(0, sh.rows, 0, sh.cols)]) for sh in self.sheets]
         sheets_out = []
+        # what the mask drops need not be built (row metadata of a 200k-row block)
+        self.lean = tree is not None and not _mask_has(tree, "sheets", "data", "rowMetadata")
         for sheet, blocks in selected:
             entry: dict[str, Any] = {"properties": sheet.properties(self.sheets.index(sheet))}
             if want_data:
@@ -1173,6 +1200,13 @@ class FakeSheetsServer:
         self.faults: list[Fault] = []
         self.hooks: list[Callable[[Request], None]] = []
         self.lock = threading.RLock()
+        #: Bytes of every response body sent, in order.
+        self.response_sizes: list[int] = []
+        #: (reads, seconds): more GET requests than this in any such window get a 429, as
+        #: Google's per-user read quota (60 a minute) answers. None: no limit.
+        self.read_quota: tuple[int, float] | None = None
+        self._reads: list[float] = []
+        self.quota_refusals = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -1194,7 +1228,16 @@ class FakeSheetsServer:
                 status, payload = server.dispatch(
                     self.command, self.path, raw, bool(self.headers.get("Authorization"))
                 )
-                data = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8") if payload is not None else b""
+                # Google pretty-prints unless asked not to (the standard prettyPrint parameter)
+                pretty = "prettyPrint=false" not in urlsplit(self.path).query
+                if payload is None:
+                    data = b""
+                elif pretty:
+                    data = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+                else:
+                    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                with server.lock:
+                    server.response_sizes.append(len(data))
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -1364,6 +1407,14 @@ class FakeSheetsServer:
             self.requests.append(req)
             for hook in list(self.hooks):
                 hook(req)
+            if self.read_quota is not None and method == "GET":
+                limit, window = self.read_quota
+                now = time.monotonic()
+                self._reads = [t for t in self._reads if now - t < window]
+                if len(self._reads) >= limit:
+                    self.quota_refusals += 1
+                    return 429, {"error": {"code": 429, "message": _MESSAGES[429], "status": _STATUS[429]}}
+                self._reads.append(now)
             fault = None
             for f in self.faults:  # every fault counts the requests it matches
                 if f.matches(req):

@@ -209,12 +209,15 @@ def test_read_all_tabs_as_the_clinic_sees_them(clinic: FakeSheetsServer) -> None
     assert type(inventory.rows[3][2]) is dt.date and type(visits.rows[1][7]) is dt.datetime
     assert inventory.rows[5][6] is True and isinstance(inventory.rows[4][2], str)
 
-    # 2 requests whatever the number of tabs or rows: metadata + ONE grid-data read
-    assert requests_made(client) == 2
-    assert clinic.count() == 2
+    # a small spreadsheet: metadata, the probe (first 200 rows of every tab), the rest
+    assert requests_made(client) == 3
+    assert clinic.count() == 3
     grid_calls = [r for r in clinic.requests if r.query.get("includeGridData") == ["true"]]
-    assert len(grid_calls) == 1
-    assert grid_calls[0].query["ranges"] == ["'Inventory'", "'Visits (March)'", "'Old stuff'"]
+    assert [c.query["ranges"] for c in grid_calls] == [
+        ["'Inventory'!1:200", "'Visits (March)'!1:200", "'Old stuff'!1:200"],
+        ["'Inventory'!201:1000", "'Visits (March)'!201:1000", "'Old stuff'!201:1000"],
+    ]
+    assert all(c.query["prettyPrint"] == ["false"] for c in grid_calls)
     assert clinic.count(path="/values") == 0
     assert not any(r.authorized for r in clinic.requests), "no credentials go to the emulator"
 
@@ -229,7 +232,7 @@ def test_read_one_named_tab_and_from_a_browser_link(clinic: FakeSheetsServer) ->
         "Visits (March)",
         "Old stuff",
     ]
-    assert requests_made(client) == 4
+    assert requests_made(client) == 3 + 3  # one tab: metadata + 2 blocks; all: metadata + 2
 
     with pytest.raises(ReadError) as err:
         read_gsheet(GSheetSource(SID, "Counts"), client)
@@ -275,11 +278,11 @@ def test_not_found(clinic: FakeSheetsServer) -> None:
 
 def test_429_is_retried_then_succeeds(clinic: FakeSheetsServer) -> None:
     clinic.fail(429, route="spreadsheets.get", nth=1, times=2)
-    clinic.fail(503, route="spreadsheets.get", nth=4, times=1)  # the grid read, once
+    clinic.fail(503, route="spreadsheets.get", nth=4, times=1)  # the first grid read, once
     client = open_client()
     sheets = read_gsheet(GSheetSource(SID), client)
     assert sheets[0].rows == expected_inventory()
-    assert requests_made(client) == 5 == clinic.count()
+    assert requests_made(client) == 6 == clinic.count()
     assert gsheets.request_log(client)[:3] == [f"GET /v4/spreadsheets/{SID} -> 429"] * 2 + [
         f"GET /v4/spreadsheets/{SID} -> 200"
     ]

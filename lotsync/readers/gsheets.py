@@ -26,19 +26,43 @@ day/month order per column and flags it). The values API cannot give that in one
 * Two values calls (unformatted + formatted) and guessing which numbers are dates doubles the
   requests and still guesses. Rejected.
 
-Chosen: `spreadsheets.get` with `includeGridData=true`, `ranges` = the tabs to read, and a
-`fields` mask (`GRID_FIELDS`) asking for each cell's `effectiveValue` (the typed result:
-numberValue / stringValue / boolValue / errorValue, exact and locale-free),
-`effectiveFormat.numberFormat.type` (DATE, DATE_TIME, TIME, CURRENCY, NUMBER, PERCENT, ...)
-and `formattedValue` (only used for error cells such as `#DIV/0!`). A number whose format is
-DATE becomes a `date` (serial days since 1899-12-30, the Sheets epoch), DATE_TIME a `datetime`
-(to the second), TIME a `time`; every other number stays a number (a percent cell showing 15%
-is 0.15); a string stays a string. The price is a larger response than a values call (a few
-times larger: one object per cell), still one read request against the per-minute quota.
+Chosen: `spreadsheets.get` with `includeGridData=true`, `ranges` = row blocks of the tabs to
+read, and a `fields` mask (`GRID_FIELDS`) asking for each cell's `effectiveValue` (the typed
+result: numberValue / stringValue / boolValue / errorValue, exact and locale-free) and
+`effectiveFormat.numberFormat.type` (DATE, DATE_TIME, TIME, CURRENCY, NUMBER, PERCENT, ...).
+A number whose format is DATE becomes a `date` (serial days since 1899-12-30, the Sheets
+epoch), DATE_TIME a `datetime` (to the second), TIME a `time`; every other number stays a
+number (a percent cell showing 15% is 0.15); a string stays a string; an error cell is its
+display (`#DIV/0!`), rebuilt from `errorValue.type`. `formattedValue` is not asked for (it
+repeated every string and was a third of each response), and responses come unindented
+(`prettyPrint=false`, a standard Google API parameter): together about a third of the bytes.
 
-Requests per spreadsheet read: 2 — the metadata `spreadsheets.get` (title, tabs, which tab a
-`/<tab>` names) and ONE grid-data `spreadsheets.get` for all the tabs read (none when every
-tab is skipped), whatever the number of rows or tabs. Retries of 429/5xx add to that count.
+Reading at size (issue 10)
+--------------------------
+One grid read per spreadsheet made a 205k-row practice one 353 MB response (69 s, 1.8 GB
+peak). Google recommends responses of at most 2 MB and allows 60 read requests a minute per
+user. So a spreadsheet is read in row blocks (`plan_blocks`):
+
+* the metadata request gives each tab's grid size; the first grid request (the probe) reads
+  the first `PROBE_ROWS` rows of every tab (the whole tab when it is no longer), packed
+  several tabs to a request within `BLOCK_BYTES` at a dense estimate (`DENSE_CELL_BYTES` a
+  cell): a small spreadsheet is 3 requests in all (metadata, probe, the rest);
+* each response's size is measured and shared among its tabs by the cells they returned;
+  a tab's next block is as many rows as `BLOCK_BYTES` holds at the bytes of its densest
+  measured rows (rows with a value); a block that came back empty (the blank rows Sheets
+  keeps below the data) lets the next one grow fourfold, so a 1M-row grid holding 200k rows
+  costs a few requests more, not hundreds. `BLOCK_BYTES` (1.5 MB) leaves room under the
+  2 MB bound for rows longer than those measured;
+* each block is parsed into the tab's rows as it arrives and its JSON dropped, so memory
+  holds one response at a time, not the spreadsheet's whole grid;
+* every request goes through the client's quota throttle (a sliding window of
+  `READS_PER_MINUTE` reads, and as many writes, per `QUOTA_WINDOW` seconds), which sleeps
+  rather than meet a 429; a 429 that comes anyway is retried with backoff (below).
+
+Rejected: values.batchGet pages (no formats: dates cannot be told from numbers, above);
+fixed-size blocks (a 26-column tab of long notes and a 6-column log differ fivefold per row);
+streaming a single huge response with an incremental JSON parser (still one 353 MB response,
+which Google may time out, and no quota relief for anyone else using the spreadsheet).
 
 Tabs lotsync wrote itself (`lotsync findings`, `lotsync summary`, `<tab> (before lotsync
 YYYY-MM-DD)` backups) are not read when reading all tabs (a backup would count every receipt
@@ -83,7 +107,8 @@ import os
 import random
 import re
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
@@ -144,11 +169,35 @@ META_FIELDS = (
     "spreadsheetId,properties(title,locale,timeZone),"
     "sheets(properties(sheetId,title,index,sheetType,hidden,gridProperties(rowCount,columnCount)))"
 )
-#: Grid-data read: typed value, number-format type, and display string (for error cells).
+#: Grid-data read: typed value and number-format type only (no display strings).
 GRID_FIELDS = (
     "sheets(properties(sheetId,title),data(startRow,startColumn,"
-    "rowData(values(effectiveValue,formattedValue,effectiveFormat/numberFormat/type))))"
+    "rowData(values(effectiveValue,effectiveFormat/numberFormat/type))))"
 )
+
+#: Google's recommended largest payload; the reader's blocks aim under it (bytes of JSON).
+MAX_RESPONSE_BYTES = 2_000_000
+#: Bytes a grid request is sized for (env LOTSYNC_SHEETS_BLOCK_BYTES overrides, for tests).
+BLOCK_BYTES = 1_500_000
+BLOCK_BYTES_ENV = "LOTSYNC_SHEETS_BLOCK_BYTES"
+#: Rows of each tab the first grid request reads (a tab no longer is read whole).
+PROBE_ROWS = 200
+#: Bytes a cell is assumed to take before any was measured (a dated, formatted cell is ~90).
+DENSE_CELL_BYTES = 70
+#: A block that came back empty lets the next block of that tab be this many times longer.
+EMPTY_GROWTH = 4
+#: Google's per-user quota: read requests (and, apart, write requests) per window.
+READS_PER_MINUTE = 60
+QUOTA_ENV = "LOTSYNC_SHEETS_READS_PER_MINUTE"
+#: Seconds: Google counts per minute; one more second absorbs latency and clock skew.
+QUOTA_WINDOW = 61.0
+
+#: errorValue.type -> what the cell shows.
+_ERROR_DISPLAY = {
+    "DIVIDE_BY_ZERO": "#DIV/0!", "N_A": "#N/A", "NAME": "#NAME?", "VALUE": "#VALUE!",
+    "REF": "#REF!", "NUM": "#NUM!", "NULL_VALUE": "#NULL!", "ERROR": "#ERROR!",
+    "LOADING": "#LOADING",
+}
 
 _SHEETS_EPOCH = dt.date(1899, 12, 30)
 _SHEETS_EPOCH_DT = dt.datetime(1899, 12, 30)
@@ -242,6 +291,29 @@ def backoff_base() -> float:
     return BACKOFF_BASE
 
 
+def quota_per_window() -> int:
+    """Requests of one kind allowed per quota window: `LOTSYNC_SHEETS_READS_PER_MINUTE`,
+    else `READS_PER_MINUTE` (0 turns the throttle off)."""
+    env = os.environ.get(QUOTA_ENV)
+    if env:
+        try:
+            return max(0, int(env))
+        except ValueError:
+            pass
+    return READS_PER_MINUTE
+
+
+def block_bytes() -> int:
+    """Bytes a grid request is sized for: `LOTSYNC_SHEETS_BLOCK_BYTES`, else `BLOCK_BYTES`."""
+    env = os.environ.get(BLOCK_BYTES_ENV)
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            pass
+    return BLOCK_BYTES
+
+
 def backoff_delay(failures: int) -> float:
     """Seconds to wait after the `failures`-th failure (0-based): exponential, with jitter."""
     ceiling = min(BACKOFF_CAP, backoff_base() * (2**failures))
@@ -273,12 +345,38 @@ class SheetsHTTPClient(HTTPClient):
         self.mode = "google"
         self.max_tries: int | None = None  # None: the module's MAX_TRIES
         self.sleep = time.sleep
+        self.clock = time.monotonic
+        self.per_window = quota_per_window()  # requests of one kind per quota window; 0: no limit
+        self.quota_window = QUOTA_WINDOW
+        self.throttled = 0.0  # seconds slept to stay within the quota
+        self._sent: dict[str, deque[float]] = {"read": deque(), "write": deque()}
+        self.response_bytes: list[int] = []  # size of each successful response body
+
+    def throttle(self, method: str) -> None:
+        """Wait, if need be, so this request is at most the `per_window`-th of its kind
+        (read: GET; write: the rest) in the last `quota_window` seconds. Google's quota is
+        per user per minute; meeting it with a sleep beats earning a 429 and a backoff."""
+        if self.per_window <= 0:
+            return
+        sent = self._sent["read" if method.upper() == "GET" else "write"]
+        now = self.clock()
+        while sent and now - sent[0] >= self.quota_window:
+            sent.popleft()
+        start = now
+        if len(sent) >= self.per_window:
+            start = sent[len(sent) - self.per_window] + self.quota_window
+            wait = start - now
+            if wait > 0:
+                self.sleep(wait)
+                self.throttled += wait
+        sent.append(start)
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         tries = max(1, self.max_tries if self.max_tries is not None else MAX_TRIES)
         label = f"{method.upper()} {urlsplit(endpoint).path}"
         failures = 0
         while True:
+            self.throttle(method)
             self.requests_made += 1
             try:
                 response = super().request(method, endpoint, *args, **kwargs)
@@ -303,6 +401,7 @@ class SheetsHTTPClient(HTTPClient):
                 err.lotsync_tries = failures + 1  # type: ignore[attr-defined]
                 raise
             self.log.append(f"{label} -> {response.status_code}")
+            self.response_bytes.append(len(response.content))
             return response
 
 
@@ -577,7 +676,8 @@ def cell_value(cell: Mapping[str, Any]) -> Cell:
     if "boolValue" in ev:
         return bool(ev["boolValue"])
     if "errorValue" in ev:
-        return cell.get("formattedValue") or "#ERROR!"
+        err = ev["errorValue"] or {}
+        return cell.get("formattedValue") or _ERROR_DISPLAY.get(err.get("type", ""), "#ERROR!")
     if "numberValue" not in ev:
         return None
     x = ev["numberValue"]
@@ -590,31 +690,163 @@ def cell_value(cell: Mapping[str, Any]) -> Cell:
         if kind == "TIME":
             return _serial_to_time(x)
     except (OverflowError, ValueError):
-        return cell.get("formattedValue") or x  # a serial outside Python's dates
+        return cell.get("formattedValue") or x  # a serial outside Python's dates: the number
     return x
+
+
+def add_block(rows: list[list[Cell]], block: Mapping[str, Any]) -> tuple[int, int, int]:
+    """Parse one `GridData` block into `rows` (row 1 at index 0), in place.
+
+    Returns (cells returned, rows holding a value, 0-based index of the last such row or
+    -1): what the block cost and held, for sizing the next one.
+    """
+    r0 = int(block.get("startRow", 0))
+    c0 = int(block.get("startColumn", 0))
+    cells = data_rows = 0
+    last = -1
+    for i, row in enumerate(block.get("rowData", []) or []):
+        values = row.get("values", []) or []
+        cells += len(values)
+        held = False
+        for j, cd in enumerate(values):
+            value = cell_value(cd)
+            if value is None:
+                continue
+            held = True
+            r, c = r0 + i, c0 + j
+            while len(rows) <= r:
+                rows.append([])
+            line = rows[r]
+            if len(line) <= c:
+                line.extend([None] * (c + 1 - len(line)))
+            line[c] = value
+        data_rows += held
+        if held:
+            last = r0 + i
+    return cells, data_rows, last
 
 
 def grid_rows(data: Iterable[Mapping[str, Any]]) -> list[list[Cell]]:
     """`GridData` blocks of one tab -> rows, row 1 at index 0, trailing blanks trimmed."""
     rows: list[list[Cell]] = []
     for block in data:
-        r0 = int(block.get("startRow", 0))
-        c0 = int(block.get("startColumn", 0))
-        for i, row in enumerate(block.get("rowData", []) or []):
-            for j, cd in enumerate(row.get("values", []) or []):
-                value = cell_value(cd)
-                if value is None:
-                    continue
-                r, c = r0 + i, c0 + j
-                while len(rows) <= r:
-                    rows.append([])
-                line = rows[r]
-                if len(line) <= c:
-                    line.extend([None] * (c + 1 - len(line)))
-                line[c] = value
+        add_block(rows, block)
     while rows and not rows[-1]:
         rows.pop()
     return rows
+
+
+@dataclass
+class TabPlan:
+    """Reading one tab in row blocks: where the next block starts, and what rows cost."""
+
+    title: str
+    row_count: int
+    col_count: int
+    next_row: int = 0  # 0-based: the first row not read yet
+    row_bytes: float = 0.0  # bytes of the densest rows measured so far (0: none yet)
+    last_rows: int = 0  # rows asked for in the last block
+    last_empty: bool = False  # the last block ended in rows holding no value
+    last_data_rows: int = 0  # rows holding a value in the last block
+    rows: list[list[Cell]] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.next_row >= self.row_count
+
+    def estimate(self, seen: float = 0.0) -> float:
+        """Bytes one row of this tab is expected to take: its own measure, else the widest
+        row measured in another tab (`seen`), else a dense cell for every grid column."""
+        dense = DENSE_CELL_BYTES * max(1, self.col_count)
+        return self.row_bytes or (min(seen, dense) if seen else dense)
+
+
+def plan_blocks(tabs: list[TabPlan], budget: int) -> list[tuple[TabPlan, int, int]]:
+    """The blocks (tab, first row, end row; 0-based, half-open) of the next grid request.
+
+    Tabs in order, each as many rows as the budget left holds at its estimate; a tab that
+    has read nothing yet gets at most `PROBE_ROWS` (the probe); a tab whose last block was
+    empty may grow `EMPTY_GROWTH` times past what its estimate allows. At least one row.
+    """
+    out: list[tuple[TabPlan, int, int]] = []
+    left = float(budget)
+    seen = max((t.row_bytes for t in tabs), default=0.0)
+    for tab in tabs:
+        if tab.done:
+            continue
+        per_row = tab.estimate(seen)
+        fit = int(left // per_row)
+        if tab.last_empty:
+            fit = max(fit, tab.last_rows * EMPTY_GROWTH)
+        if tab.next_row == 0:
+            fit = min(fit, PROBE_ROWS if tab.row_count > PROBE_ROWS else tab.row_count)
+        # a block past the data is charged as if it held what the last one held
+        charged = min(int(left // per_row), max(1, tab.last_data_rows)) if tab.last_empty else fit
+        rows = min(tab.row_count - tab.next_row, fit)
+        if rows <= 0:
+            if out:
+                break
+            rows = 1
+        out.append((tab, tab.next_row, tab.next_row + rows))
+        left -= max(1, min(rows, charged)) * per_row
+        if left < per_row:
+            break
+    return out
+
+
+def block_range(tab: TabPlan, start: int, end: int) -> str:
+    """The A1 range of rows start..end-1: the bare tab when that is all of it."""
+    if start == 0 and end >= tab.row_count:
+        return quote_tab(tab.title)
+    return f"{quote_tab(tab.title)}!{start + 1}:{end}"
+
+
+def read_blocks(http: Any, spreadsheet_id: str, tabs: list[TabPlan]) -> None:
+    """Read every tab of `tabs` into its `rows`, one bounded request at a time.
+
+    Raises the API errors of `http.request` (the caller turns them into one line).
+    """
+    budget = block_bytes()
+    url = f"{SHEETS_API}/{spreadsheet_id}"
+    while True:
+        blocks = plan_blocks(tabs, budget)
+        if not blocks:
+            return
+        response = http.request(
+            "get",
+            url,
+            params={
+                "includeGridData": "true",
+                "ranges": [block_range(t, a, b) for t, a, b in blocks],
+                "fields": GRID_FIELDS,
+                "prettyPrint": "false",
+            },
+        )
+        size = len(response.content)
+        payload = response.json()
+        del response
+        by_title: dict[str, list[Mapping[str, Any]]] = {}
+        for sheet in payload.get("sheets", []) or []:
+            t = (sheet.get("properties") or {}).get("title")
+            if t is not None:
+                by_title.setdefault(t, []).extend(sheet.get("data", []) or [])
+        del payload
+        measured: list[tuple[TabPlan, int, int, int]] = []
+        for tab, start, end in blocks:
+            cells = data_rows = 0
+            last = -1
+            for block in by_title.pop(tab.title, []):  # a tab appears once per request
+                c, d, lr = add_block(tab.rows, block)
+                cells, data_rows, last = cells + c, data_rows + d, max(last, lr)
+            measured.append((tab, end - start, cells, data_rows))
+            tab.next_row = end
+            tab.last_empty = last < end - 1
+        total_cells = sum(m[2] for m in measured) or 1
+        for tab, asked, cells, data_rows in measured:
+            tab.last_rows, tab.last_data_rows = asked, data_rows
+            if data_rows:
+                per_row = size * cells / total_cells / data_rows
+                tab.row_bytes = max(per_row, tab.row_bytes * 0.5)
 
 
 def _resolve_tab(wanted: str, titles: list[str], label: str) -> str:
@@ -630,8 +862,9 @@ def _resolve_tab(wanted: str, titles: list[str], label: str) -> str:
 def read_gsheet(source: GSheetSource, client: gspread.Client) -> list[RawSheet]:
     """All tabs of the spreadsheet (or the named one) as `RawSheet`s, in tab order.
 
-    Two requests: metadata, then one grid-data read for every tab read. `RawSheet.file` is
-    `gsheet://<id>`, `sheet` the tab title, `display_file` the spreadsheet title.
+    One metadata request, then grid reads in row blocks of about `BLOCK_BYTES` each (see
+    the module docstring). `RawSheet.file` is `gsheet://<id>`, `sheet` the tab title,
+    `display_file` the spreadsheet title.
     """
     http = client.http_client
     label = str(source)
@@ -654,24 +887,17 @@ def read_gsheet(source: GSheetSource, client: gspread.Client) -> list[RawSheet]:
     else:
         plan = [(p, not is_lotsync_tab(p.get("title", ""))) for p in grid_tabs]
 
-    to_read = [p.get("title", "") for p, read in plan if read]
-    data_by_title: dict[str, list[Mapping[str, Any]]] = {}
-    if to_read:
-        try:
-            grid = http.spreadsheets_get(
-                source.spreadsheet_id,
-                params={
-                    "includeGridData": "true",
-                    "ranges": [quote_tab(t) for t in to_read],
-                    "fields": GRID_FIELDS,
-                },
-            )
-        except API_ERRORS as err:
-            raise ReadError(describe_api_error(err, label, email)) from err
-        for sheet in grid.get("sheets", []) or []:
-            t = (sheet.get("properties") or {}).get("title")
-            if t is not None:
-                data_by_title.setdefault(t, []).extend(sheet.get("data", []) or [])
+    to_read: dict[str, TabPlan] = {}
+    for p, read in plan:
+        if read:
+            grid = p.get("gridProperties") or {}
+            t = p.get("title", "")
+            to_read[t] = TabPlan(t, max(1, int(grid.get("rowCount", 1) or 1)),
+                                 max(1, int(grid.get("columnCount", 1) or 1)))
+    try:
+        read_blocks(http, source.spreadsheet_id, list(to_read.values()))
+    except API_ERRORS as err:
+        raise ReadError(describe_api_error(err, label, email)) from err
 
     out: list[RawSheet] = []
     for props, read in plan:
@@ -683,6 +909,8 @@ def read_gsheet(source: GSheetSource, client: gspread.Client) -> list[RawSheet]:
             notes.append("tab written by lotsync (findings, summary or backup): not read")
             rows: list[list[Cell]] = []
         else:
-            rows = grid_rows(data_by_title.get(t, []))
+            rows = to_read[t].rows
+            while rows and not rows[-1]:
+                rows.pop()
         out.append(RawSheet(source.uri, t, rows, display_file=title, notes=tuple(notes)))
     return out
