@@ -7,7 +7,8 @@ loaded cell for cell into the fake server of tests/fake_sheets.py (dates as DATE
 serials, as Google stores them) in this process; lotsync runs in a fresh interpreter
 (`pipeline.run` on `gsheet://inv` and `gsheet://tx`, then report.json), so its peak RSS is
 its own. Printed and written to bench/out/gsheets-<N>.json: wall seconds, requests, seconds
-spent waiting for the read quota, peak RSS, the largest response and the number of visit
+spent waiting for the read quota, lotsync's own CPU seconds (the rest of the wall time
+is the fake server building its JSON on the same cores), peak RSS, the largest response and the number of visit
 rows and findings (to compare with the xlsx run of the same practice).
 """
 
@@ -51,6 +52,8 @@ print(json.dumps({
     "throttled_s": round(sum(h.throttled for h in http), 2),
     "largest_response_bytes": max((b for h in http for b in h.response_bytes), default=0),
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    "cpu_s": round(resource.getrusage(resource.RUSAGE_SELF).ru_utime
+                   + resource.getrusage(resource.RUSAGE_SELF).ru_stime, 2),
     "visit_rows": result.summary.visit_rows, "lots": result.summary.lots,
     "findings": len(result.findings)}))
 """

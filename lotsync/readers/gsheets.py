@@ -694,8 +694,13 @@ def cell_value(cell: Mapping[str, Any]) -> Cell:
     return x
 
 
-def add_block(rows: list[list[Cell]], block: Mapping[str, Any]) -> tuple[int, int, int]:
+def add_block(rows: list[list[Cell]], block: Mapping[str, Any],
+              shared: dict[Any, Any] | None = None) -> tuple[int, int, int]:
     """Parse one `GridData` block into `rows` (row 1 at index 0), in place.
+
+    `shared` (one per read) makes equal text and dates one object: a product name, a
+    provider or a date repeated on 200k rows is then stored once, not once per cell (JSON
+    decoding makes a new object for each).
 
     Returns (cells returned, rows holding a value, 0-based index of the last such row or
     -1): what the block cost and held, for sizing the next one.
@@ -712,6 +717,8 @@ def add_block(rows: list[list[Cell]], block: Mapping[str, Any]) -> tuple[int, in
             value = cell_value(cd)
             if value is None:
                 continue
+            if shared is not None and value.__class__ in (str, dt.date):
+                value = shared.setdefault(value, value)
             held = True
             r, c = r0 + i, c0 + j
             while len(rows) <= r:
@@ -808,6 +815,7 @@ def read_blocks(http: Any, spreadsheet_id: str, tabs: list[TabPlan]) -> None:
     """
     budget = block_bytes()
     url = f"{SHEETS_API}/{spreadsheet_id}"
+    shared: dict[Any, Any] = {}
     while True:
         blocks = plan_blocks(tabs, budget)
         if not blocks:
@@ -836,7 +844,7 @@ def read_blocks(http: Any, spreadsheet_id: str, tabs: list[TabPlan]) -> None:
             cells = data_rows = 0
             last = -1
             for block in by_title.pop(tab.title, []):  # a tab appears once per request
-                c, d, lr = add_block(tab.rows, block)
+                c, d, lr = add_block(tab.rows, block, shared)
                 cells, data_rows, last = cells + c, data_rows + d, max(last, lr)
             measured.append((tab, end - start, cells, data_rows))
             tab.next_row = end
