@@ -78,7 +78,9 @@ request it makes (`requests_made(client)`, for `--verbose`) and retries 408, 429
 about `BACKOFF_BASE * 2**n` seconds (half of it random), capped at `BACKOFF_CAP`. Tests make
 the waits tiny with `LOTSYNC_SHEETS_BACKOFF_BASE` (or by setting `BACKOFF_BASE`). gspread's own
 `BackOffHTTPClient` is not used: its wait grows across unrelated requests and it sleeps up to
-128 s without jitter.
+128 s without jitter. Before every attempt the client's throttle (`SheetsHTTPClient.throttle`)
+waits, if need be, until the request is within the per-user quota (`READS_PER_MINUTE`, env
+`LOTSYNC_SHEETS_READS_PER_MINUTE`; 0 turns it off), so a big read meets no 429 of its own.
 
 With `LOTSYNC_SHEETS_API_URL` set (or `api_url=` given), every request for
 `https://sheets.googleapis.com/` is sent to that base URL instead, over plain HTTP with no
@@ -330,10 +332,12 @@ def status_of(err: BaseException) -> int | None:
 
 
 class SheetsHTTPClient(HTTPClient):
-    """gspread's HTTP client, counting requests and retrying transient failures.
+    """gspread's HTTP client, counting requests, keeping to the quota, retrying failures.
 
     `requests_made` counts every HTTP attempt (retries included); `log` holds one line per
-    attempt (`"GET /v4/spreadsheets/<id> -> 200"`, no query string, no content).
+    attempt (`"GET /v4/spreadsheets/<id> -> 200"`, no query string, no content);
+    `response_bytes` the size of each successful response; `throttled` the seconds slept to
+    stay within `per_window` reads (and, apart, writes) per `quota_window` seconds.
     `account_email` is the service account's address when known (for 403 messages).
     """
 
