@@ -1,31 +1,81 @@
 """Finding the table in a sheet: its header row, its kind, and which column is which field.
 
-Rules (SPEC §1): the header is the row, among the first 30, whose cells best match the
-field aliases; the kind comes from which fields the header has (every required field of
-the kind present), and a tab or file name only breaks ties; "Units" is a quantity when
-the values below it are mostly numbers and a unit of measure when mostly words; a
-mapping file wins over all of it. A sheet that matches no kind is reported as ignored,
-with what it lacked when it came close ("Sheet1 has product, quantity, expiration, but
-no lot column").
+Rules (SPEC §1):
+- Each cell of the first 30 rows is read as words (tables/words.py): every field it may
+  name, with a score and the words that decided. A group title over merged cells in the row
+  above (`Received` over `Date | Qty`; a merged cell arrives as its value in the first cell
+  and blanks after it, so it is carried right) adds its words to each column under it.
+- The values under a candidate header confirm or veto each reading (tables/profile.py).
+- Within one table each field goes to one column and each column to one field: the best
+  scoring (column, field) pair is taken first, a header that is the field's own name beats
+  an alias, then the earlier column. "Units" with too few values to profile is a quantity
+  when its values are mostly numbers, a unit of measure when mostly words.
+- The kind is the one whose required fields are all present with the best total score;
+  fields only one kind has (patient, counted, type) weigh in, a tab or file name adds a
+  little (it breaks ties), a table with a visit date or patient is never a product catalog.
+  On a count tab a quantity-like column is the counted quantity. A stock sheet (product,
+  lot, quantity on hand, no receipt date) is an inventory table whose on-hand column is
+  the opening quantity.
+- A mapping file wins over all of it. A sheet that matches no kind is ignored with what it
+  lacked and the likeliest columns for the missing field ("no quantity column; closest:
+  'Units Out'?").
+- A reading scoring under WEAK_BELOW is a weak guess: `lotsync check` flags it and a
+  reconcile says in one line that it read a table on weak guesses.
 
-Rejected: scoring by fuzzy similarity of headers (rapidfuzz) — it maps "Cost" onto
-"Cost of Goods" and "Date" onto "Date Received" and hides the mistake; exact matching
-after normalisation plus an alias table that a mapping file extends is predictable.
+Rejected: exact lookup of a normalised header in an alias list (v0.1: any wording not on
+the list was not read, issue 9); a first-match per column (two columns naming one field
+were decided by order, not by how well each names it); fuzzy similarity of whole header
+strings (`Cost` ~ `Cost of Goods`, `Date` ~ `Date Received`, and no words to show why).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
 
 from lotsync.model import Column, Kind
 from lotsync.readers.raw import RawSheet
-from lotsync.tables.headers import (AMBIGUOUS_UNITS, KIND_FIELDS, QUANTITY_FIELDS, alias_rank,
-                                    field_for, name_hint, normalize_header, package_of_cost)
+from lotsync.tables.headers import AMBIGUOUS_UNITS, KIND_FIELDS, name_hint, normalize_header, package_of_cost
 from lotsync.tables.mapping import Mapping
+from lotsync.tables.profile import Profile, profile_column, vetoes
 from lotsync.tables.values import clean_text, parse_number
+from lotsync.tables.words import FieldGuess, read_header
 
 HEADER_SCAN_ROWS = 30
 SAMPLE_ROWS = 50
+WEAK_BELOW = 0.75
+MIN_SCORE = 0.45
+
+#: Fields only one kind of table has: their presence is evidence for that kind.
+KIND_MARKS: dict[Kind, frozenset[str]] = {
+    Kind.VISITS: frozenset({"patient", "provider", "visit_id", "price"}),
+    Kind.ADJUSTMENTS: frozenset({"type", "to_location", "reason", "staff"}),
+    Kind.COUNTS: frozenset({"counted"}),
+    Kind.INVENTORY: frozenset({"received_date", "expiration", "unit_cost", "total_cost",
+                               "supplier", "invoice", "remaining"}),
+    Kind.PRODUCTS: frozenset({"aliases", "package_unit", "units_per_package", "category"}),
+}
+QUANTITY_LIKE = frozenset({"quantity", "remaining"})
+#: A header equal to one of these names its field outright ("Product" beats "Treatment").
+OWN_NAMES = {"received_date": {"datereceived", "receiveddate"}, "unit_cost": {"unitcost"},
+             "total_cost": {"totalcost"}, "visit_id": {"visitid"}, "to_location": {"tolocation"},
+             "units_per_package": {"unitsperpackage"}, "package_unit": {"packageunit"}}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one column was read: its field, how sure (0-1), the words that decided."""
+    field: str
+    header: str
+    index: int
+    confidence: float
+    words: tuple[str, ...]
+    by_mapping: bool = False
+
+    @property
+    def weak(self) -> bool:
+        return not self.by_mapping and self.confidence < WEAK_BELOW
 
 
 @dataclass(frozen=True)
@@ -36,6 +86,12 @@ class Detection:
     columns: dict[str, Column]
     unused: tuple[str, ...] = ()
     note: str | None = None  # why ignored / what is missing
+    readings: dict[str, Reading] = field(default_factory=dict)
+    closest: dict[str, tuple[str, ...]] = field(default_factory=dict)  # missing field -> headers
+
+    @property
+    def weak(self) -> tuple[Reading, ...]:
+        return tuple(r for r in self.readings.values() if r.weak)
 
 
 def _is_numberish(cell: object) -> bool:
@@ -61,42 +117,136 @@ def _units_is_quantity(rows: list[list[object]], header_idx: int, col: int) -> b
     return nums >= words
 
 
-def _map_row(rows: list[list[object]], idx: int, kind: Kind, extra: dict[str, str],
-             count_hint: bool) -> tuple[dict[str, Column], list[str]]:
-    """Map one candidate header row for one kind: (field -> column, unused headers)."""
+def _group_titles(rows: list[list[object]], idx: int) -> list[str | None]:
+    """The row above `idx` as group titles carried right over the blanks after each (merged
+    cells), when it looks like one: fewer filled cells than the header row, all text."""
+    if idx == 0:
+        return []
+    above, here = rows[idx - 1], rows[idx]
+    filled = [clean_text(c) for c in above]
+    n_above = sum(1 for c in filled if c)
+    n_here = sum(1 for c in here if clean_text(c))
+    if not n_above or n_above >= n_here or any(isinstance(c, (int, float)) for c in above if c is not None):
+        return []
+    out: list[str | None] = []
+    current: str | None = None
+    for j in range(len(here)):
+        c = filled[j] if j < len(filled) else None
+        if c:
+            current = c
+        elif j < len(filled) and above[j] is None and current is None:
+            current = None
+        out.append(current)
+    return out
+
+
+class _Sheet:
+    """Per-sheet caches: a column's profile under a candidate header row."""
+
+    def __init__(self, rows: list[list[object]]):
+        self.rows = rows
+        self._profiles: dict[tuple[int, int], Profile] = {}
+
+    def profile(self, idx: int, j: int) -> Profile:
+        key = (idx, j)
+        p = self._profiles.get(key)
+        if p is None:
+            p = self._profiles[key] = profile_column(self.rows, idx, j)
+        return p
+
+
+def _own_name(header: str, f: str) -> bool:
+    key = normalize_header(header)
+    return key == f.replace("_", "") or key in OWN_NAMES.get(f, ())
+
+
+def _guesses(header: str, group: str | None, kind: Kind) -> tuple[FieldGuess, ...]:
+    own = read_header(header, kind)
+    if not group:
+        return own
+    both = {g.field: g for g in read_header(f"{group} {header}", kind)}
+    for g in own:
+        if g.field not in both or g.score >= both[g.field].score:
+            both[g.field] = g
+    return tuple(sorted(both.values(), key=lambda g: -g.score))
+
+
+def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint: bool
+            ) -> tuple[dict[str, Reading], list[str], float]:
+    """Read one candidate header row as a table of `kind`: (field -> reading, unused
+    headers, total score)."""
+    rows = sh.rows
     required, optional = KIND_FIELDS[kind]
     allowed = set(required) | set(optional)
-    cols: dict[str, Column] = {}
-    ranks: dict[str, int] = {}
-    unused: list[str] = []
+    groups = _group_titles(rows, idx)
+    readings: dict[str, Reading] = {}
+    taken: set[int] = set()
+    pairs: list[tuple[float, int, int, str, str, FieldGuess]] = []
+    headers: dict[int, str] = {}
     for j, cell in enumerate(rows[idx]):
         header = clean_text(cell)
         if header is None:
             continue
+        headers[j] = header
         key = normalize_header(header)
-        if key in extra:
-            f, rank = extra[key], -1  # the mapping file always wins
-        elif key in AMBIGUOUS_UNITS and kind is not Kind.PRODUCTS:
-            f = "quantity" if _units_is_quantity(rows, idx, j) else "unit"
-            rank = alias_rank(header, kind)
-        else:
-            f, rank = field_for(header, kind), alias_rank(header, kind)
-        if kind is Kind.COUNTS and count_hint and f in QUANTITY_FIELDS:
-            # a column named as a count beats one that only the tab's name makes one
-            f, rank = "counted", (rank if rank < 0 else 1000)
-        if f == "ignore" or f is None or f not in allowed:
-            unused.append(header)
+        if key in extra:  # the mapping file always wins
+            f = extra[key]
+            taken.add(j)
+            if f != "ignore" and f in allowed and f not in readings:
+                readings[f] = Reading(f, header, j, 1.0, (), by_mapping=True)
             continue
-        if f in cols:
-            # two columns name one field: the plainer header wins, then the earlier column
-            if rank >= ranks[f]:
-                unused.append(header)
+        group = groups[j] if j < len(groups) else None
+        ambiguous = key in AMBIGUOUS_UNITS and kind is not Kind.PRODUCTS
+        units_qty = _units_is_quantity(rows, idx, j) if ambiguous else None
+        for g in _guesses(header, group, kind):
+            f, score = g.field, g.score
+            if kind is Kind.COUNTS and f in QUANTITY_LIKE:
+                if not count_hint and f == "quantity":
+                    continue
+                # a column named as a count beats one that only the tab's name makes one
+                f, score = "counted", score * 0.9
+            if f not in allowed or score < MIN_SCORE:
                 continue
-            unused.append(cols[f].header)
-        cols[f] = Column(header=header, index=j,
-                         per=package_of_cost(header) if f == "unit_cost" else None)
-        ranks[f] = rank
-    return cols, unused
+            if ambiguous and (f == "quantity") != units_qty and f in ("quantity", "unit"):
+                continue
+            if vetoes(f, sh.profile(idx, j)):
+                continue
+            exact = 1 if _own_name(header, f) else 0
+            pairs.append((score + 0.2 * exact, -j, j, f, header, g))
+    pairs.sort(key=lambda p: (-p[0], -p[1]))
+    for score, _, j, f, header, g in pairs:
+        if j in taken or f in readings:
+            continue
+        readings[f] = Reading(f, header, j, round(min(1.0, g.score), 2), g.words)
+        taken.add(j)
+    if (kind is Kind.INVENTORY and "quantity" not in readings and "remaining" in readings
+            and "received_date" not in readings):
+        r = readings.pop("remaining")  # a stock sheet: what is on hand is the opening stock
+        readings["quantity"] = Reading("quantity", r.header, r.index, r.confidence, r.words, r.by_mapping)
+    unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
+    total = sum(r.confidence for r in readings.values())
+    return readings, unused, total
+
+
+def _closest(sh: _Sheet, idx: int, missing: list[str], readings: dict[str, Reading]) -> dict[str, tuple[str, ...]]:
+    """For each missing field, the unused headers most like it (by any reading, then by
+    the spelling of the field's name)."""
+    used = {r.index for r in readings.values()}
+    out: dict[str, tuple[str, ...]] = {}
+    for f in missing:
+        ranked: list[tuple[float, str]] = []
+        for j, cell in enumerate(sh.rows[idx]):
+            h = clean_text(cell)
+            if h is None or j in used:
+                continue
+            s = max((g.score for k in Kind for g in read_header(h, k) if g.field == f
+                     or (f == "counted" and g.field in QUANTITY_LIKE)), default=0.0)
+            s = s or fuzz.partial_ratio(f.replace("_", " "), h.casefold()) / 200
+            if s >= 0.3:
+                ranked.append((s, h))
+        ranked.sort(key=lambda t: -t[0])
+        out[f] = tuple(h for _, h in ranked[:2])
+    return out
 
 
 def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
@@ -113,34 +263,59 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
         candidates = [entry.header_row - 1] if entry.header_row - 1 < len(rows) else []
     else:
         candidates = range(min(HEADER_SCAN_ROWS, len(rows)))
-    best: tuple[tuple[int, int], int, Kind, dict[str, Column], list[str]] | None = None
-    near: tuple[int, Kind, dict[str, Column]] | None = None
+    sh = _Sheet(rows)
+    best = None
+    near = None
     for idx in candidates:
-        if not rows[idx]:
+        if not rows[idx] or sum(1 for c in rows[idx] if clean_text(c)) < 1:
             continue
         for kind in kinds:
-            cols, unused = _map_row(rows, idx, kind, extra, hint is Kind.COUNTS)
+            readings, unused, total = _assign(sh, idx, kind, extra, hint is Kind.COUNTS)
             required, optional = KIND_FIELDS[kind]
-            have_req = sum(f in cols for f in required)
-            n_opt = sum(f in cols for f in optional)
+            have_req = sum(f in readings for f in required)
+            n_opt = sum(f in readings for f in optional)
+            marks = sum(1 for f in readings if f in KIND_MARKS[kind])
+            if kind is Kind.PRODUCTS and _looks_like_visits(sh, idx):
+                have_req = 0  # visit dates and patients: never a product catalog
             if have_req == len(required) and (kind is not Kind.PRODUCTS or n_opt or hint is Kind.PRODUCTS
                                               or (entry and entry.kind)):
-                score = 100 + 10 * len(required) + n_opt + (5 if hint is kind else 0)
-                # ties: the higher score, then the earlier row
+                score = 100 + 10 * len(required) + total + 0.5 * marks + (5 if hint is kind else 0)
                 if best is None or (score, -idx) > best[0]:
-                    best = ((score, -idx), idx, kind, cols, unused)
-            elif have_req >= 2 or (have_req and len(cols) >= 2):
-                closeness = have_req * 10 + len(cols)
+                    best = ((score, -idx), idx, kind, readings, unused)
+            elif have_req >= 2 or (have_req and len(readings) >= 2):
+                closeness = have_req * 10 + len(readings) + (1 if hint is kind else 0)
                 if near is None or closeness > near[0]:
-                    near = (closeness, kind, cols)
+                    near = (closeness, kind, readings, idx)
     if best is None:
         note = "no header row matches any kind of table"
+        closest: dict[str, tuple[str, ...]] = {}
         if near is not None:
-            _, kind, cols = near
+            _, kind, readings, idx = near
             required, _ = KIND_FIELDS[kind]
-            missing = [f for f in required if f not in cols]
-            note = (f"looks like {kind.value}: has {', '.join(cols)}, but no "
-                    f"{' or '.join(missing)} column")
-        return Detection(sheet, None, None, {}, note=note)
-    _, idx, kind, cols, unused = best
-    return Detection(sheet, kind, idx + 1, cols, tuple(unused))
+            missing = [f for f in required if f not in readings]
+            closest = _closest(sh, idx, missing, readings)
+            hints = "; ".join(f"closest for {f}: " + " or ".join(repr(h) for h in hs) + "?"
+                              for f, hs in closest.items() if hs)
+            note = (f"looks like {kind.value}: has {', '.join(readings)}, but no "
+                    f"{' or '.join(missing)} column" + (f" ({hints})" if hints else ""))
+        return Detection(sheet, None, None, {}, note=note, closest=closest)
+    _, idx, kind, readings, unused = best
+    cols = {f: Column(header=r.header, index=r.index,
+                      per=package_of_cost(r.header) if f == "unit_cost" else None) for f, r in
+            sorted(readings.items(), key=lambda kv: kv[1].index)}
+    readings = {f: readings[f] for f in cols}
+    return Detection(sheet, kind, idx + 1, cols, tuple(unused), readings=readings)
+
+
+def _looks_like_visits(sh: _Sheet, idx: int) -> bool:
+    """A row naming a patient, or a visit date over date values."""
+    for j, cell in enumerate(sh.rows[idx]):
+        h = clean_text(cell)
+        if h is None:
+            continue
+        for g in read_header(h, Kind.VISITS)[:1]:
+            if g.field == "patient" and g.score >= WEAK_BELOW:
+                return True
+            if g.field == "date" and g.score >= WEAK_BELOW and sh.profile(idx, j).dates > 0.5:
+                return True
+    return False

@@ -1,0 +1,187 @@
+"""Reading a header as words: which fields it may name, how sure, and the words that decided.
+
+Rules (SPEC §1): a header is split into words on case changes, underscores, punctuation
+and brackets; accents are dropped; each word is expanded through the abbreviation and
+translation tables in `vocabulary.toml` (`Qty` -> quantity, `Lote` -> lot, `QOH` ->
+quantity on hand); a word the vocabulary does not know is corrected to the closest known
+word when rapidfuzz finds one at least 88% alike (a spelling slip: `Expiraton`). A field
+is named when all the words of one of its phrases are in the header: a strong phrase
+scores 1.0, a weak one 0.6, a longer phrase a little more than a shorter one; any veto
+word rules the field out. Words that no phrase explains make the guess less sure. A
+header naming a person's role (`Counted By`, `Initials`, `Checked In By`) can only be a
+person (provider or staff), never a quantity or a date.
+
+Rejected: one fuzzy similarity score for the whole header string (it reads `Cost` as
+`Cost of Goods` and `Date` as `Date Received`, and cannot say why); an ever-growing list
+of exact spellings (the reason issue 9 was filed).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from lotsync.model import Kind
+
+STRONG, WEAK = 1.0, 0.6
+FUZZY_CUTOFF = 88.0
+
+#: Fields that hold a person; a role header ("Counted By") may only be one of these.
+PERSON_FIELDS = frozenset({"provider", "staff", "patient"})
+
+
+@dataclass(frozen=True)
+class FieldGuess:
+    """One field a header may name: score in (0, 1.2], the header words that decided."""
+    field: str
+    score: float
+    words: tuple[str, ...]
+    fuzzy: bool = False
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    abbreviations: dict[str, tuple[str, ...]]
+    known: frozenset[str]
+    stop: frozenset[str]
+    person: frozenset[str]
+    # field -> [(phrase words, weight)], field -> veto phrases
+    phrases: dict[str, tuple[tuple[frozenset[str], float], ...]]
+    vetoes: dict[str, tuple[frozenset[str], ...]]
+    per_kind: dict[Kind, dict[str, tuple[frozenset[str], ...]]]
+
+
+_SPLIT_CASE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD = re.compile(r"[^0-9a-z#$%]+")
+_DIGITS = re.compile(r"^\d+$")
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def split_words(header: str) -> list[str]:
+    """`LOT_EXPIRATION_DATE` -> lot expiration date; `qtyOnHand` -> qty on hand;
+    `Rec'd` -> recd; `Cost ($)` -> cost $; `Nº` -> number."""
+    s = strip_accents(str(header)).replace("'", "").replace("’", "")
+    s = s.replace("º", " no ").replace("°", " no ").replace("#", " # ")
+    v = vocabulary()
+    out: list[str] = []
+    for chunk in re.split(r"[^0-9A-Za-z#$%]+", s):
+        if not chunk:
+            continue
+        low = chunk.casefold()
+        # a known word keeps its case-mix whole (`mL`, `UoM`); others split on case changes
+        parts = [low] if low in v.abbreviations or low in v.known else _SPLIT_CASE.sub(" ", chunk).casefold().split()
+        out.extend(w for w in parts if w and not _DIGITS.match(w))
+    return out
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    raw = tomllib.loads(resources.files("lotsync.tables").joinpath("vocabulary.toml").read_text("utf-8"))
+    expand: dict[str, tuple[str, ...]] = {}
+    for table in ("abbreviations", "translations"):
+        for k, v in raw[table].items():
+            expand[strip_accents(k).casefold()] = tuple(v.split())
+    phrases: dict[str, tuple] = {}
+    vetoes: dict[str, tuple] = {}
+    known: set[str] = set(raw["words"]["stop"]) | set(raw["words"]["person"])
+    for f, spec in raw["fields"].items():
+        ps = [(frozenset(p.split()), STRONG + 0.05 * (len(p.split()) - 1)) for p in spec["strong"]]
+        ps += [(frozenset(p.split()), WEAK) for p in spec.get("weak", [])]
+        phrases[f] = tuple(ps)
+        vetoes[f] = tuple(frozenset(v.split()) for v in spec.get("veto", []))
+        for p, _ in ps:
+            known |= p
+        for v in vetoes[f]:
+            known |= v
+    for words in expand.values():
+        known |= set(words)
+    per_kind = {Kind(k): {f: tuple(frozenset(p.split()) for p in ps) for f, ps in fields.items()}
+                for k, fields in raw.get("kinds", {}).items()}
+    for fields in per_kind.values():
+        for ps in fields.values():
+            for p in ps:
+                known |= p
+    return Vocabulary(expand, frozenset(known | set(expand)), frozenset(raw["words"]["stop"]),
+                      frozenset(raw["words"]["person"]), phrases, vetoes, per_kind)
+
+
+def _singular(w: str) -> str:
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w != "units":
+        return w[:-1]
+    return w
+
+
+@lru_cache(maxsize=4096)
+def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """(expanded words, the header's own words, whether a spelling slip was corrected)."""
+    v = vocabulary()
+    own = split_words(header)
+    out: list[str] = []
+    fuzzy = False
+    for w in own:
+        if w in v.abbreviations:
+            out.extend(v.abbreviations[w])
+            continue
+        s = _singular(w)
+        if s in v.abbreviations:
+            out.extend(v.abbreviations[s])
+            continue
+        if w in v.known or s in v.known:
+            out.append(w if w in v.known else s)
+            continue
+        if len(w) >= 5:
+            hit = process.extractOne(w, v.known, scorer=Levenshtein.normalized_similarity,
+                                     score_cutoff=FUZZY_CUTOFF / 100)
+            if hit is not None:
+                fixed = hit[0]
+                out.extend(v.abbreviations.get(fixed, (fixed,)))
+                fuzzy = True
+                continue
+        out.append(w)
+    return tuple(out), tuple(own), fuzzy
+
+
+@lru_cache(maxsize=8192)
+def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
+    """Every field of any kind the header may name (best first), read as a person would."""
+    words, own, fuzzy = header_words(header)
+    if not words:
+        return ()
+    v = vocabulary()
+    ws = frozenset(words)
+    content = [w for w in words if w not in v.stop and w not in {"$", "%"}]
+    is_person = bool(ws & v.person) and not {"use", "by"} <= ws
+    guesses: list[FieldGuess] = []
+    kind_extra = v.per_kind.get(kind, {})
+    for f in set(v.phrases) | set(kind_extra):
+        best, matched = 0.0, frozenset()
+        for p, w in v.phrases.get(f, ()):
+            if p <= ws and (w > best or (w == best and len(p) > len(matched))):
+                best, matched = w, p
+        for p in kind_extra.get(f, ()):
+            wgt = STRONG + 0.05 * (len(p) - 1)
+            if p <= ws and wgt >= best:
+                best, matched = wgt, p
+        if not best:
+            continue
+        if any(vp <= ws for vp in v.vetoes.get(f, ())):
+            continue
+        if is_person and f not in PERSON_FIELDS:
+            continue
+        explained = sum(1 for w in content if w in matched)
+        coverage = explained / len(content) if content else 1.0
+        score = best * (0.7 + 0.3 * coverage) * (0.9 if fuzzy else 1.0)
+        decided = tuple(w for w in dict.fromkeys(words) if w in matched)
+        guesses.append(FieldGuess(f, round(score, 4), decided, fuzzy))
+    guesses.sort(key=lambda g: -g.score)
+    return tuple(guesses)
