@@ -212,7 +212,8 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
             if vetoes(f, sh.profile(idx, j)):
                 continue
             exact = 1 if _own_name(header, f) else 0
-            pairs.append((score + 0.2 * exact, -j, j, f, header, g))
+            need = 0.05 if f in required else 0.0  # a tie goes to the field the table needs
+            pairs.append((score + 0.2 * exact + need, -j, j, f, header, g))
     pairs.sort(key=lambda p: (-p[0], -p[1]))
     for score, _, j, f, header, g in pairs:
         if j in taken or f in readings:
@@ -226,6 +227,20 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
     unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
     total = sum(r.confidence for r in readings.values())
     return readings, unused, total
+
+
+def read_column(header: str, kind: Kind, count_table: bool = False) -> FieldGuess | None:
+    """The field one header names in a table of `kind`, by its words alone (no values,
+    no other columns): what the header corpus test measures."""
+    required, optional = KIND_FIELDS[kind]
+    allowed = set(required) | set(optional)
+    for g in read_header(header, kind):
+        f = g.field
+        if kind is Kind.COUNTS and f in QUANTITY_LIKE and (count_table or f == "remaining"):
+            f = "counted"
+        if f in allowed and g.score >= MIN_SCORE:
+            return FieldGuess(f, g.score, g.words, g.fuzzy)
+    return None
 
 
 def _closest(sh: _Sheet, idx: int, missing: list[str], readings: dict[str, Reading]) -> dict[str, tuple[str, ...]]:

@@ -55,6 +55,7 @@ class Vocabulary:
     # field -> [(phrase words, weight)], field -> veto phrases
     phrases: dict[str, tuple[tuple[frozenset[str], float], ...]]
     vetoes: dict[str, tuple[frozenset[str], ...]]
+    veto_last: dict[str, frozenset[str]]
     per_kind: dict[Kind, dict[str, tuple[frozenset[str], ...]]]
 
 
@@ -74,14 +75,28 @@ def split_words(header: str) -> list[str]:
     s = s.replace("º", " no ").replace("°", " no ").replace("#", " # ")
     v = vocabulary()
     out: list[str] = []
-    for chunk in re.split(r"[^0-9A-Za-z#$%]+", s):
-        if not chunk:
-            continue
+    chunks = [c for c in re.split(r"[^0-9A-Za-z#$%]+", s) if c]
+    if len(chunks) > 1 and all(len(c) == 1 and c.isalpha() for c in chunks):
+        chunks = ["".join(chunks)]  # `P.U.`, `U/M`: initials of one word
+    for chunk in chunks:
         low = chunk.casefold()
         # a known word keeps its case-mix whole (`mL`, `UoM`); others split on case changes
         parts = [low] if low in v.abbreviations or low in v.known else _SPLIT_CASE.sub(" ", chunk).casefold().split()
-        out.extend(w for w in parts if w and not _DIGITS.match(w))
+        for w in parts:
+            if w and not _DIGITS.match(w):
+                out.extend(_compound(w, v))
     return out
+
+
+def _compound(w: str, v: "Vocabulary") -> list[str]:
+    """`DRUGNAME` -> drug name, `lotnumber` -> lot number: a run-together pair of known words."""
+    if len(w) < 6 or w in v.known or w in v.abbreviations:
+        return [w]
+    for i in range(len(w) - 3, 2, -1):
+        a, b = w[:i], w[i:]
+        if (a in v.known or a in v.abbreviations) and (b in v.known or b in v.abbreviations):
+            return [a, b]
+    return [w]
 
 
 @lru_cache(maxsize=1)
@@ -93,12 +108,14 @@ def vocabulary() -> Vocabulary:
             expand[strip_accents(k).casefold()] = tuple(v.split())
     phrases: dict[str, tuple] = {}
     vetoes: dict[str, tuple] = {}
+    veto_last: dict[str, frozenset[str]] = {}
     known: set[str] = set(raw["words"]["stop"]) | set(raw["words"]["person"])
     for f, spec in raw["fields"].items():
         ps = [(frozenset(p.split()), STRONG + 0.05 * (len(p.split()) - 1)) for p in spec["strong"]]
         ps += [(frozenset(p.split()), WEAK) for p in spec.get("weak", [])]
         phrases[f] = tuple(ps)
         vetoes[f] = tuple(frozenset(v.split()) for v in spec.get("veto", []))
+        veto_last[f] = frozenset(spec.get("veto_last", []))
         for p, _ in ps:
             known |= p
         for v in vetoes[f]:
@@ -112,7 +129,7 @@ def vocabulary() -> Vocabulary:
             for p in ps:
                 known |= p
     return Vocabulary(expand, frozenset(known | set(expand)), frozenset(raw["words"]["stop"]),
-                      frozenset(raw["words"]["person"]), phrases, vetoes, per_kind)
+                      frozenset(raw["words"]["person"]), phrases, vetoes, veto_last, per_kind)
 
 
 def _singular(w: str) -> str:
@@ -169,17 +186,21 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             if p <= ws and (w > best or (w == best and len(p) > len(matched))):
                 best, matched = w, p
         for p in kind_extra.get(f, ()):
-            wgt = STRONG + 0.05 * (len(p) - 1)
+            wgt = WEAK + 0.2
             if p <= ws and wgt >= best:
                 best, matched = wgt, p
         if not best:
             continue
         if any(vp <= ws for vp in v.vetoes.get(f, ())):
             continue
+        if content and content[-1] in v.veto_last.get(f, ()) and content[-1] not in matched:
+            continue  # the head noun names something else: `Product Code`, `Dose Number`
         if is_person and f not in PERSON_FIELDS:
             continue
         explained = sum(1 for w in content if w in matched)
         coverage = explained / len(content) if content else 1.0
+        if best < STRONG and coverage < 1.0:
+            continue  # a weak word counts only alone: `Name`, not `Manufacturer Name`
         score = best * (0.7 + 0.3 * coverage) * (0.9 if fuzzy else 1.0)
         decided = tuple(w for w in dict.fromkeys(words) if w in matched)
         guesses.append(FieldGuess(f, round(score, 4), decided, fuzzy))

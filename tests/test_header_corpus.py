@@ -1,0 +1,99 @@
+"""SPEC §1: headers are read the way a person reads them, proved on real spellings.
+
+tests/data/header_corpus.csv holds 428 headers from public spreadsheets, templates and
+exports, each labelled with the field it names and the kind of table it came from, split
+into a tune half and a held-out half before the matcher was written (see
+tests/data/header_corpus.md). The vocabulary is tuned on the tune half only; the held-out
+half measures it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from lotsync.model import Kind
+from lotsync.readers.raw import RawSheet
+from lotsync.tables.detect import detect_table, read_column
+from lotsync.tables.headers import KIND_FIELDS
+from lotsync.tables.mapping import Mapping, SheetMapping
+
+CORPUS = Path(__file__).parent / "data" / "header_corpus.csv"
+
+
+def corpus() -> list[dict]:
+    with open(CORPUS, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def expected(row: dict) -> str | None:
+    """The label, when the table's kind has that field; else the header names nothing read."""
+    req, opt = KIND_FIELDS[Kind(row["kind"])]
+    return row["field"] if row["field"] in (*req, *opt) else None
+
+
+def predicted(row: dict) -> str | None:
+    g = read_column(row["header"], Kind(row["kind"]), count_table=True)
+    return g.field if g else None
+
+
+def accuracy(split: str) -> tuple[float, list[tuple]]:
+    rows = [r for r in corpus() if r["split"] == split]
+    wrong = [(r["header"], r["kind"], expected(r), predicted(r)) for r in rows if expected(r) != predicted(r)]
+    return 1 - len(wrong) / len(rows), wrong
+
+
+def test_the_corpus_has_400_labelled_spellings_with_sources_split_in_two():
+    rows = corpus()
+    assert len(rows) >= 400
+    assert all(r["source"] and r["kind"] in {k.value for k in Kind} for r in rows)
+    assert {r["split"] for r in rows} == {"tune", "heldout"}
+    assert len({(r["header"], r["kind"]) for r in rows}) == len(rows)
+
+
+#: The first (blind) measurement on the held-out half, taken once the tune half read 97.3%:
+#: 91.3% (190 of 208). The issue's target is 98%; it is NOT met, and the matcher was not
+#: changed after the held-out errors were seen (that would make the figure meaningless).
+#: This floor guards against regressions only.
+HELD_OUT_FLOOR = 0.91
+
+
+def test_headers_are_read_right_on_the_held_out_half(capsys):
+    acc, wrong = accuracy("heldout")
+    with capsys.disabled():
+        print(f"\nheld-out header accuracy: {acc:.1%} ({len(wrong)} wrong)")
+        for w in wrong:
+            print("   ", w)
+    assert acc >= HELD_OUT_FLOOR, wrong
+
+
+def _tables() -> dict[tuple[str, str], list[dict]]:
+    by: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in corpus():
+        by[(r["source"], r["kind"])].append(r)
+    return by
+
+
+#: Tables where a column is read as a field its label says it is not (seen after the
+#: held-out measurement, left unfixed for the same reason): `Code Article` as product.
+KNOWN_MISREADS = {("github:laurentroturier-cmyk/Suivi_dossiers_HA-supabase docs/IMPORT_BPU_GUIDE.md", "products")}
+
+
+@pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known misread"))
+                                 if k in KNOWN_MISREADS else k for k in sorted(_tables())],
+                         ids=lambda k: f"{k[1]}:{k[0][:60]}")
+def test_no_wrong_field_in_a_table_whose_kind_is_known(key):
+    rows = _tables()[key]
+    kind = Kind(key[1])
+    sheet = RawSheet(file="corpus.xlsx", sheet="Sheet1", rows=[[r["header"] for r in rows]])
+    m = Mapping(sheets=[SheetMapping(kind=kind.value, header_row=1)])
+    det = detect_table(sheet, m)
+    label = {r["header"]: expected(r) for r in rows}
+    for f, col in det.columns.items():
+        ok = label[col.header] == f or (
+            # a stock sheet's on-hand column is its opening quantity (SPEC §1)
+            kind is Kind.INVENTORY and f == "quantity" and label[col.header] == "remaining")
+        assert ok, f"{col.header!r} read as {f}, labelled {label[col.header]}"
