@@ -218,6 +218,9 @@ class NightlyRun:
                 report = report_dict(result)
                 report.update(periods_report(periods))
                 outcome = Outcome(result, loaded, report, out_dir, None, periods=periods)
+                from lotsync.tables.detect import weak_guess_line
+                if (weak := weak_guess_line(loaded.detections)) is not None:
+                    outcome.notes.append(weak)
                 if self.history is not None:
                     options = {k: (str(v) if not isinstance(v, (bool, int, type(None), list)) else v)
                                for k, v in s.items() if k not in ("mapping", "origin", "sources", "accounting", "notify")}

@@ -38,7 +38,7 @@ from lotsync.model import Column, Kind
 from lotsync.readers.raw import RawSheet
 from lotsync.tables.headers import AMBIGUOUS_UNITS, KIND_FIELDS, name_hint, normalize_header, package_of_cost
 from lotsync.tables.mapping import Mapping
-from lotsync.tables.profile import Profile, profile_column, vetoes
+from lotsync.tables.profile import DATE_FIELDS, NUMBER_FIELDS, Profile, profile_column, vetoes
 from lotsync.tables.values import clean_text, parse_number
 from lotsync.tables.words import FieldGuess, read_header
 
@@ -256,12 +256,24 @@ def _closest(sh: _Sheet, idx: int, missing: list[str], readings: dict[str, Readi
                 continue
             s = max((g.score for k in Kind for g in read_header(h, k) if g.field == f
                      or (f == "counted" and g.field in QUANTITY_LIKE)), default=0.0)
-            s = s or fuzz.partial_ratio(f.replace("_", " "), h.casefold()) / 200
+            s = s or fuzz.partial_ratio(f.replace("_", " "), h.casefold()) / 400
+            if _values_fit(f, sh.profile(idx, j)):
+                s += 0.35  # the values under it are what the field holds
             if s >= 0.3:
                 ranked.append((s, h))
         ranked.sort(key=lambda t: -t[0])
         out[f] = tuple(h for _, h in ranked[:2])
     return out
+
+
+def _values_fit(f: str, p: Profile) -> bool:
+    if not p.n:
+        return False
+    if f in NUMBER_FIELDS:
+        return p.numbers >= 0.5
+    if f in DATE_FIELDS:
+        return p.dates >= 0.5
+    return p.words + p.lotlike >= 0.5
 
 
 def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
@@ -334,3 +346,17 @@ def _looks_like_visits(sh: _Sheet, idx: int) -> bool:
             if g.field == "date" and g.score >= WEAK_BELOW and sh.profile(idx, j).dates > 0.5:
                 return True
     return False
+
+
+def weak_guess_line(detections) -> str | None:
+    """One line for a run's summary when some table was read on weak guesses, else None."""
+    parts = []
+    for d in detections:
+        for r in d.weak:
+            where = d.sheet.sheet or d.sheet.file.rsplit("/", 1)[-1]
+            parts.append(f"{where} › '{r.header}' as {r.field} ({round(r.confidence * 100)}%)")
+    if not parts:
+        return None
+    shown = ", ".join(parts[:4]) + (f" and {len(parts) - 4} more" if len(parts) > 4 else "")
+    return (f"Read on weak guesses: {shown}; see 'lotsync check', correct with "
+            "'lotsync check --write-mapping FILE' and --mapping.")

@@ -1,0 +1,194 @@
+"""SPEC §1: a practice reconciles to the same ledger whatever its headers look like.
+
+Each style below is the same clinic's workbook with headers written the way other people
+write them (capitals, snake_case exports, qualifiers and abbreviations, extra people and
+notes columns that look like fields, bilingual headers, two-row headers); each must give
+exactly the lots, COGS, totals and finding codes of its plain-header twin.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from helpers import reconcile_files, write_book
+from lotsync.writers.json_report import report_dict
+
+EXP1, EXP2 = date(2026, 12, 31), date(2027, 3, 31)
+D1, D2, D3, D4 = date(2026, 1, 5), date(2026, 2, 10), date(2026, 3, 4), date(2026, 3, 31)
+
+RECEIPTS = [("Botox 100U", "C3709C3", EXP1, D1, 200, 6.12, 150),
+            ("Juvederm Ultra", "JU8821", EXP2, D1, 10, 310.0, 7)]
+VISITS = [(D2, "P-1001", "Amy", "Botox 100U", "C3709C3", 20),
+          (D3, "P-1002", "Ben", "Botox 100U", "C3709C3", 24),
+          (D3, "P-1003", "Amy", "Juvederm Ultra", "JU8821", 2)]
+WASTE = [(D3, "Botox 100U", "C3709C3", 6, "wasted", "dropped syringe")]
+COUNTS = [(D4, "Botox 100U", "C3709C3", 145), (D4, "Juvederm Ultra", "JU8821", 8)]
+
+#: style -> headers for (receiving, visits, waste, count); None over a header row means none.
+STYLES = {
+    "plain": (["Product", "Lot", "Expiration", "Date Received", "Qty", "Unit Cost", "Remaining"],
+              ["Date", "Patient", "Provider", "Product", "Lot", "Units"],
+              ["Date", "Product", "Lot", "Qty", "Type", "Reason"],
+              ["Date", "Product", "Lot", "Counted"]),
+    "capitals": (["PRODUCT", "LOT NO.", "EXPIRATION DATE", "DATE RECEIVED", "QTY RECEIVED", "UNIT COST", "QTY ON HAND"],
+                 ["DATE OF SERVICE", "PATIENT ID", "PROVIDER", "PRODUCT", "LOT #", "UNITS USED"],
+                 ["DATE", "PRODUCT", "LOT NUMBER", "QUANTITY", "ADJUSTMENT TYPE", "REASON"],
+                 ["COUNT DATE", "PRODUCT", "LOT", "PHYSICAL COUNT"]),
+    "snake_case": (["product_name", "lot_number", "lot_expiration_date", "received_date", "quantity_received",
+                    "unit_cost", "quantity_remaining"],
+                   ["service_date", "patient_id", "injector_name", "product_name", "lot_number", "units_used"],
+                   ["adjustment_date", "product_name", "lot_number", "quantity", "adjustment_type", "reason_notes"],
+                   ["count_date", "product_name", "lot_number", "counted_qty"]),
+    "abbreviations": (["Product Description", "Lot #", "Exp Dt", "Date Rec'd", "Qty Rcvd", "Cost Each ($)", "Qty Left"],
+                      ["Tx Date", "Pt Name", "Injector", "Product Used", "Lot No.", "Units Injected"],
+                      ["Dt", "Item", "Batch #", "Amt", "Adj Type", "Why"],
+                      ["Date", "Item Desc", "Lot #", "Qty Found"]),
+    "people_and_notes": (["Product", "Lot", "Exp Date", "Date Received", "Qty Received", "Cost per Unit", "Qty Left",
+                          "Received By", "Checked In By", "Notes"],
+                         ["Visit Date", "Client Name", "Injector Name", "Product", "Lot", "Units", "Initials",
+                          "Visit Notes"],
+                         ["Date", "Product", "Lot", "Qty", "Type", "Reason", "Entered By"],
+                         ["Date", "Product", "Lot", "Counted", "Counted By", "Initials"]),
+    "bilingual": (["Producto / Product", "Lote / Lot", "Caducidad / Expiry", "Fecha de recepción",
+                   "Cantidad recibida", "Costo unitario", "Restant"],
+                  ["Date du soin", "Patient", "Praticien / Provider", "Produit", "Numéro de lot", "Quantité utilisée"],
+                  ["Fecha", "Producto", "Lote", "Cantidad", "Tipo", "Motivo"],
+                  ["Date", "Produit", "Numéro de lot", "Stock physique"]),
+}
+
+EXTRA_VALUES = {"Received By": "JS", "Checked In By": "MK", "Notes": "cold pack ok", "Initials": "AB",
+                "Visit Notes": "follow up 2 wks", "Entered By": "JS", "Counted By": "MK"}
+
+
+def _rows(headers: list[str], data: list[tuple]) -> list[list]:
+    n = len(data[0])
+    return [headers] + [list(d) + [EXTRA_VALUES[h] for h in headers[n:]] for d in data]
+
+
+def _book(tmp_path, style: str) -> str:
+    rec, vis, waste, count = STYLES[style]
+    return write_book(tmp_path / f"{style}.xlsx", {
+        "Receiving": _rows(rec, RECEIPTS), "Treatments": _rows(vis, VISITS),
+        "Waste": _rows(waste, WASTE), "Count": _rows(count, COUNTS)})
+
+
+def ledger(result) -> dict:
+    rep = report_dict(result)
+    lots = [{k: v for k, v in lot.items() if k != "source"} | {"cell": lot["source"]["cell"]}
+            for lot in rep["lots"]]  # the source names the header, which differs by design
+    return {"lots": lots, "cogs": rep["cogs"], "totals": rep["totals"],
+            "codes": sorted(f["code"] for f in rep["findings"])}
+
+
+@pytest.mark.parametrize("style", [s for s in STYLES if s != "plain"])
+def test_a_styled_workbook_reconciles_like_its_plain_twin(tmp_path, style):
+    plain = reconcile_files([_book(tmp_path, "plain")])
+    styled = reconcile_files([_book(tmp_path, style)])
+    kinds = {i["sheet"]: i["kind"] for i in report_dict(styled)["inputs"]}
+    assert kinds == {"Receiving": "inventory", "Treatments": "visits", "Waste": "adjustments", "Count": "counts"}
+    assert ledger(styled) == ledger(plain)
+
+
+def test_a_two_row_header_reads_the_group_title_over_its_columns(tmp_path):
+    """`Received` over `Date | Qty` and `Lot` over `Number | Expiry` (merged cells: the title
+    in the first cell, blanks after it)."""
+    path = write_book(tmp_path / "two.xlsx", {"Receiving": [
+        [None, "Lot", None, "Received", None, None],
+        ["Product", "Number", "Expiry", "Date", "Qty", "Unit Cost"],
+        ["Botox 100U", "C3709C3", EXP1, D1, 200, 6.12],
+        ["Juvederm Ultra", "JU8821", EXP2, D1, 10, 310.0]]})
+    cols = {i["sheet"]: i for i in report_dict(reconcile_files([path]))["inputs"]}["Receiving"]
+    assert cols["header_row"] == 2
+    assert cols["columns"] == {"product": "Product", "lot": "Number", "expiration": "Expiry",
+                               "received_date": "Date", "quantity": "Qty", "unit_cost": "Unit Cost"}
+
+
+def test_a_persons_role_is_never_a_quantity_or_a_date(tmp_path):
+    path = write_book(tmp_path / "c.xlsx", {
+        "Receiving": [["Product", "Lot", "Received By", "Qty"], ["Botox", "C1", "JS", 100]],
+        "Count": [["Date", "Product", "Lot", "Counted By", "Counted"], [D4, "Botox", "C1", "MK", 90]]})
+    inputs = {i["sheet"]: i for i in report_dict(reconcile_files([path]))["inputs"]}
+    assert inputs["Receiving"]["columns"]["quantity"] == "Qty"
+    assert "received_date" not in inputs["Receiving"]["columns"]
+    assert inputs["Count"]["columns"]["counted"] == "Counted"
+
+
+def test_a_stock_sheet_is_inventory_whose_on_hand_is_the_opening_quantity(tmp_path):
+    path = write_book(tmp_path / "stock.xlsx", {"Stock": [
+        ["Item", "Lot Number", "Expiry Date", "Qty On Hand"],
+        ["Botox 100U", "C3709C3", EXP1, 150], ["Juvederm Ultra", "JU8821", EXP2, 7]]})
+    r = reconcile_files([path])
+    inp = report_dict(r)["inputs"][0]
+    assert inp["kind"] == "inventory" and inp["columns"]["quantity"] == "Qty On Hand"
+    assert sorted((l.lot, l.received) for l in r.lots) == [("C3709C3", 150), ("JU8821", 7)]
+
+
+def test_a_visit_log_with_a_unit_of_measure_column_is_not_a_product_catalog(tmp_path):
+    path = write_book(tmp_path / "v.xlsx", {
+        "Receiving": [["Product", "Lot", "Qty"], ["Botox", "C1", 100]],
+        "Sheet2": [["Appt Date", "Patient", "Product", "Lot", "Amt", "Unit of Measure"],
+                   [D2, "P1", "Botox", "C1", 20, "units"], [D3, "P2", "Botox", "C1", 10, "units"],
+                   [D3, "P3", "Botox", "C1", 4, "units"]]})
+    r = reconcile_files([path])
+    assert {i["sheet"]: i["kind"] for i in report_dict(r)["inputs"]}["Sheet2"] == "visits"
+    assert sum(l.used for l in r.lots) == 34
+
+
+# --- lotsync check: honest about doubt --------------------------------------------------
+
+import json  # noqa: E402
+
+from test_cli import lotsync  # noqa: E402
+
+
+def test_check_shows_field_confidence_and_the_words_that_decided(tmp_path):
+    path = write_book(tmp_path / "c.xlsx", {"Receiving": [
+        ["Product", "Lot #", "Qty Rcvd", "Amt"], ["Botox", "C1", 100, 612]]})
+    p = lotsync("check", path, "--json")
+    assert p.returncode == 0, p.stderr
+    cols = json.loads(p.stdout)["tables"][0]["columns"]
+    assert cols["quantity"]["header"] == "Qty Rcvd" and cols["quantity"]["words"] == ["quantity", "received"]
+    assert cols["quantity"]["confidence"] == 1.0 and not cols["quantity"]["weak"]
+    assert cols["total_cost"]["header"] == "Amt" and cols["total_cost"]["weak"]  # "amount" only suggests it
+    text = lotsync("check", path).stdout
+    assert "weak guess" in text and "'Amt'" in text
+
+
+def test_check_names_the_likeliest_column_for_a_missing_required_field(tmp_path):
+    path = write_book(tmp_path / "c.xlsx", {"Receiving": [
+        ["Product", "Lot", "Exp", "Boxes"], ["Botox", "C1", EXP1, 2]]})
+    p = lotsync("check", path, "--json")
+    ignored = json.loads(p.stdout)["ignored"][0]
+    assert "no quantity column" in ignored["reason"]
+    assert ignored["closest"]["quantity"] == ["Boxes"]
+
+
+def test_check_writes_a_mapping_that_reconcile_reads_back_and_one_edit_fixes_a_miss(tmp_path):
+    path = write_book(tmp_path / "c.xlsx", {
+        "Receiving": [["Product", "Lot", "Exp", "Boxes", "Notes"], ["Botox", "C1", EXP1, 2, "ok"]],
+        "Treatments": [["Date", "Patient", "Product", "Lot", "Units"], [D2, "P1", "Botox", "C1", 1]]})
+    m = tmp_path / "mapping.toml"
+    p = lotsync("check", path, "--write-mapping", str(m))
+    assert p.returncode == 0, p.stderr
+    text = m.read_text(encoding="utf-8")
+    assert 'sheet = "Treatments"' in text and '"Units" = "quantity"' in text
+    # the receiving tab was not read (no quantity column); one edit names it
+    text += ('\n[[sheets]]\nfile = "c.xlsx"\nsheet = "Receiving"\nkind = "inventory"\nheader_row = 1\n'
+             '[sheets.columns]\n"Boxes" = "quantity"\n')
+    m.write_text(text, encoding="utf-8")
+    r = reconcile_files([path], mapping=str(m))
+    inputs = {i["sheet"]: i for i in report_dict(r)["inputs"]}
+    assert inputs["Receiving"]["columns"]["quantity"] == "Boxes"
+    assert inputs["Treatments"]["columns"] == {"date": "Date", "patient": "Patient", "product": "Product",
+                                               "lot": "Lot", "quantity": "Units"}
+
+
+def test_a_reconcile_read_on_weak_guesses_says_so_in_one_line(tmp_path):
+    path = write_book(tmp_path / "c.xlsx", {"Receiving": [
+        ["Product", "Lot", "Qty", "Amt"], ["Botox", "C1", 100, 612]]})
+    p = lotsync("reconcile", path, "--as-of", "2026-06-30", "--out", str(tmp_path / "out"), "--verbose")
+    assert p.returncode in (0, 1), p.stderr
+    lines = [l for l in (p.stdout + p.stderr).splitlines() if "weak guesses" in l]
+    assert len(lines) == 1 and "'Amt' as total_cost" in lines[0]
