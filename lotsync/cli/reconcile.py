@@ -83,6 +83,8 @@ def reconcile(sources, config_path, as_of, mapping, day_first, out_dir, toleranc
         click.echo(json.dumps(outcome.summary_json(status), indent=2, ensure_ascii=False, default=str))
     elif quiet or (not verbose and not sys.stdout.isatty()):
         click.echo(outcome.one_line())
+        if outcome.weak_guesses and not quiet:
+            click.echo(outcome.weak_guesses, err=True)  # a doubt worth a line even in a log
     else:
         from lotsync.writers.terminal import print_summary
         print_summary(outcome.result, outcome.out_dir, extra_lines=outcome.lines())

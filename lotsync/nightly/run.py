@@ -106,6 +106,7 @@ class Outcome:
     written: list[Path] = field(default_factory=list)
     trend: list = field(default_factory=list)
     periods: object = None
+    weak_guesses: str | None = None  # one line when a table was read on weak guesses
 
     def history_lines(self) -> list[str]:
         r = self.record
@@ -220,6 +221,7 @@ class NightlyRun:
                 outcome = Outcome(result, loaded, report, out_dir, None, periods=periods)
                 from lotsync.tables.detect import weak_guess_line
                 if (weak := weak_guess_line(loaded.detections)) is not None:
+                    outcome.weak_guesses = weak
                     outcome.notes.append(weak)
                 if self.history is not None:
                     options = {k: (str(v) if not isinstance(v, (bool, int, type(None), list)) else v)
