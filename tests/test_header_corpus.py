@@ -22,10 +22,11 @@ from lotsync.tables.headers import KIND_FIELDS
 from lotsync.tables.mapping import Mapping, SheetMapping
 
 CORPUS = Path(__file__).parent / "data" / "header_corpus.csv"
+BLIND2 = Path(__file__).parent / "data" / "header_corpus_blind2.csv"
 
 
-def corpus() -> list[dict]:
-    with open(CORPUS, encoding="utf-8", newline="") as fh:
+def corpus(path: Path = CORPUS) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -41,7 +42,7 @@ def predicted(row: dict) -> str | None:
 
 
 def accuracy(split: str) -> tuple[float, list[tuple]]:
-    rows = [r for r in corpus() if r["split"] == split]
+    rows = [r for r in corpus(BLIND2 if split == "blind2" else CORPUS) if r["split"] == split]
     wrong = [(r["header"], r["kind"], expected(r), predicted(r)) for r in rows if expected(r) != predicted(r)]
     return 1 - len(wrong) / len(rows), wrong
 
@@ -68,6 +69,19 @@ def test_headers_are_read_right_on_the_held_out_half(capsys):
         for w in wrong:
             print("   ", w)
     assert acc >= HELD_OUT_FLOOR, wrong
+
+
+#: The second blind set, measured once (see tests/data/header_corpus.md); a floor as above.
+BLIND2_FLOOR = 0.84  # measured once: 84.6% (55 of 65); the 98% target is not met here either
+
+
+def test_headers_are_read_right_on_the_second_blind_set(capsys):
+    acc, wrong = accuracy("blind2")
+    with capsys.disabled():
+        print(f"\nsecond blind set accuracy: {acc:.1%} ({len(wrong)} wrong)")
+        for w in wrong:
+            print("   ", w)
+    assert acc >= BLIND2_FLOOR, wrong
 
 
 def _tables() -> dict[tuple[str, str], list[dict]]:
