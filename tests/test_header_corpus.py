@@ -86,7 +86,7 @@ def test_headers_are_read_right_on_the_second_blind_set(capsys):
 
 def _tables() -> dict[tuple[str, str], list[dict]]:
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for r in corpus():
+    for r in corpus() + corpus(BLIND2):
         by[(r["source"], r["kind"])].append(r)
     return by
 
