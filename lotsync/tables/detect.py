@@ -133,9 +133,7 @@ def _group_titles(rows: list[list[object]], idx: int) -> list[str | None]:
     for j in range(len(here)):
         c = filled[j] if j < len(filled) else None
         if c:
-            current = c
-        elif j < len(filled) and above[j] is None and current is None:
-            current = None
+            current = c  # a title runs right over the blanks after it (a merged cell)
         out.append(current)
     return out
 
