@@ -58,7 +58,8 @@ def test_the_corpus_has_400_labelled_spellings_with_sources_split_in_two():
 #: The first (blind) measurement on the held-out half, taken once the tune half read 97.3%:
 #: 91.3% (190 of 208). The issue's target is 98%; it is NOT met, and the matcher was not
 #: changed after the held-out errors were seen (that would make the figure meaningless).
-#: This floor guards against regressions only.
+#: Now 92.8%: the one later change (Price/Box is a unit cost, for a conformance rule merged
+#: from main) also reads three held-out headers right. This floor guards regressions only.
 HELD_OUT_FLOOR = 0.91
 
 
