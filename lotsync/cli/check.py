@@ -21,41 +21,32 @@ def check(sources, as_of, mapping, day_first, as_json) -> None:
     Example:
       lotsync check Inventory.xlsx "Treatments 2026.xlsx"
     """
-    from lotsync.pipeline import load_practice, read_sources
+    from lotsync.survey import check_sources
     from lotsync.tables.mapping import load_mapping
     from lotsync.tables.parse import ParseOptions
 
-    m = load_mapping(mapping)
-    sheets = read_sources(sources)
-    loaded = load_practice(sheets, m, ParseOptions(as_of=parse_date(as_of), day_first=day_first))
-    tables, ignored = [], []
-    for t in loaded.inputs:
-        if t.kind == "ignored":
-            ignored.append({"file": t.file, "sheet": t.sheet, "reason": t.note})
-        else:
-            tables.append({"file": t.file, "sheet": t.sheet, "kind": t.kind, "header_row": t.header_row,
-                           "rows_read": t.rows_read, "columns": dict(t.columns), "unused": list(t.unused)})
-    problems = [{"code": f.code, "message": f.message, "file": f.source.file, "sheet": f.source.sheet,
-                 "row": f.source.row, "column": f.source.column, "cell": f.source.cell}
-                for f in loaded.findings if f.code in ("INVALID_VALUE", "MISSING_REQUIRED")]
+    found = check_sources(sources, load_mapping(mapping),
+                          ParseOptions(as_of=parse_date(as_of), day_first=day_first))
     if as_json:
-        click.echo(json.dumps({"tables": tables, "ignored": ignored, "problems": problems},
-                              indent=2, ensure_ascii=False))
-    else:
-        for t in tables:
-            where = f"{Path(t['file']).name}" + (f" › {t['sheet']}" if t["sheet"] else "")
-            click.echo(f"{where}: {t['kind']} table, header in row {t['header_row']}, {t['rows_read']} rows")
-            for f, h in t["columns"].items():
-                click.echo(f"    {f:<18} ← {h}")
-            if t["unused"]:
-                click.echo(f"    unused columns: {', '.join(t['unused'])}")
-        for i in ignored:
-            where = f"{Path(i['file']).name}" + (f" › {i['sheet']}" if i["sheet"] else "")
-            click.echo(f"{where}: ignored ({i['reason']})")
-        if problems:
-            click.echo(f"{len(problems)} unreadable or blank required cells:")
-            for p in problems:
-                where = " › ".join(str(x) for x in (Path(p["file"]).name, p["sheet"], p["cell"] or f"row {p['row']}") if x)
-                click.echo(f"    {where}: {p['message']}")
-        if not any(t["kind"] == "inventory" for t in tables):
-            click.echo("No inventory table found: lotsync needs a receiving log with product, lot and quantity.")
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+        return
+    for t in found.tables:
+        click.echo(f"{_where(t.file, t.sheet)}: {t.kind} table, header in row {t.header_row}, "
+                   f"{t.rows_read} rows")
+        for f, h in t.columns.items():
+            click.echo(f"    {f:<18} ← {h}")
+        if t.unused:
+            click.echo(f"    unused columns: {', '.join(t.unused)}")
+    for i in found.ignored:
+        click.echo(f"{_where(i.file, i.sheet)}: ignored ({i.reason})")
+    if found.problems:
+        click.echo(f"{len(found.problems)} unreadable or blank required cells:")
+        for p in found.problems:
+            where = " › ".join(str(x) for x in (Path(p.file).name, p.sheet, p.cell or f"row {p.row}") if x)
+            click.echo(f"    {where}: {p.message}")
+    if not found.has_inventory:
+        click.echo("No inventory table found: lotsync needs a receiving log with product, lot and quantity.")
+
+
+def _where(file: str, sheet: str | None) -> str:
+    return Path(file).name + (f" › {sheet}" if sheet else "")
