@@ -225,7 +225,7 @@ def reconcile(sources: Sources | None = None, *, as_of: dt.date | str | None = N
         "tolerance": str(tolerance) if isinstance(tolerance, (int, float)) and not isinstance(tolerance, bool)
         else tolerance,
         "expiring_days": expiring_days,
-        "outputs": ([formats] if isinstance(formats, str) else list(formats)) if formats is not None else None,
+        "outputs": (formats if isinstance(formats, str) else list(formats)) if formats is not None else None,
         "out": os.fspath(out) if write else None,
         "history": _history(history, write),
         "mapping": _mapping(mapping),
