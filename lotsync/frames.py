@@ -19,15 +19,19 @@
 - `visits`: COGS, estimated cost, revenue and margin per visit (cogs.by_visit).
 
 Types keep their meaning:
-- Money and quantities are Arrow decimals, never floats: a column is `decimal128(38, s)`
-  where `s` is the largest number of decimal places any of its values has, so every
-  value is held exactly and sums keep 38 - s digits of headroom. Exact values are common
-  with many places: a cost per unit of use from `$650 / 3 mL` has 28 significant digits,
-  and a use of 2.5 mL of it 29. A column whose values need more than 38 digits is
-  `decimal256(76, s)` (exact in pandas and pyarrow; DuckDB reads it as DOUBLE, Spark not at
-  all); one needing more than 76 (impossible from a ledger of real sheets, but not ruled
-  out by the types) holds each value's exact digits as text. Nothing is ever rounded:
-  pyarrow refuses a decimal that would not fit instead of rounding it.
+- Money and quantities are Arrow decimals, never floats: a column is `decimal128(p, s)`
+  with the fewest digits that hold every one of its values exactly (`s` the most decimal
+  places any value has, `p` the most digits). Exact values are common with many places: a
+  cost per unit of use from `$650 / 3 mL` has 28 significant digits, a use of 2.5 mL of it
+  29. The fewest digits, not 38, because Arrow sizes a result from its operands' declared
+  precision: `revenue - cogs` or `quantity * unit_cost` over two 38-digit columns would
+  need 65 or 77 digits and fail, over the needed ones they fit; sums widen to 38 digits by
+  themselves. A column whose values need more than 38 digits is `decimal256` (exact in
+  pandas and pyarrow; DuckDB reads it as DOUBLE, Spark not at all); one needing more than
+  76 (impossible from a ledger of real sheets, but not ruled out by the types) holds each
+  value's exact digits as text. Nothing is ever rounded: pyarrow refuses a decimal that
+  would not fit instead of rounding it. (Python's own `Decimal` arithmetic rounds to 28
+  digits in its default context: compute in the frame, or in `decimal.localcontext(prec=90)`.)
 - Dates are Arrow dates (`date32`), not timestamps. Row numbers are Arrow int64, flags
   Arrow bools, text Arrow strings (missing values are null, never NaN).
 - product, location, provider, unit, kind, code, severity and status are pandas
@@ -39,7 +43,8 @@ Types keep their meaning:
 Rejected: pandas `DataFrame(...)` over Python objects (object columns of Decimal: exact
 but slow and typeless); float64 (drift: the ledger promises 100 uses of 0.1 leave 0);
 one fixed scale for every run (a scale of 2 rounds a 28-digit cost, a scale of 30 leaves
-8 integer digits for a sum); datetime64 for dates (a date is not a midnight).
+8 integer digits); precision 38 for every column (Arrow then refuses `revenue - cogs`);
+datetime64 for dates (a date is not a midnight).
 
 reconcile/ stays pure and knows nothing of pandas: this module reads its frozen Result.
 pandas and pyarrow are imported here, so `import lotsync` stays light.
@@ -71,7 +76,6 @@ SEVERITIES = ("error", "warning", "info")
 #: The field whose cell holds a movement's quantity, by kind.
 _QUANTITY_FIELD = {"count": "counted"}
 
-_MAX128, _MAX256 = 38, 76
 _DATE = pa.date32()
 _SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row", "source_column", "source_cell")
 
@@ -80,18 +84,16 @@ _SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row", "source_column",
 
 
 def decimal_array(values: list[Decimal | None]) -> pa.Array:
-    """Exact decimals as an Arrow array: decimal128(38, s), s the most places any value has
-    (decimal256(76, s) past 38 digits; each value's exact text past 76). Never rounds."""
+    """Exact decimals as an Arrow array of the fewest digits that hold them all:
+    decimal128(p, s) up to 38 digits, decimal256 up to 76, each value's exact text past
+    that. Never rounds."""
     try:
         arr = pa.array(values)  # infers the (precision, scale) the values need, exactly
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return pa.array([None if v is None else format(v, "f") for v in values], pa.string())
-    t = arr.type
-    if pa.types.is_null(t):
-        return pa.nulls(len(values), pa.decimal128(_MAX128, 0))
-    if pa.types.is_decimal128(t):
-        return arr.cast(pa.decimal128(_MAX128, t.scale))
-    return arr.cast(pa.decimal256(_MAX256, t.scale))
+    if pa.types.is_null(arr.type):
+        return pa.nulls(len(values), pa.decimal128(1, 0))
+    return arr
 
 
 def _dates(values: list[dt.date | None]) -> pa.Array:
