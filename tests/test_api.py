@@ -259,3 +259,23 @@ def test_lotsync_reconcile_stays_the_function_whatever_is_imported():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_the_readme_python_snippet_works_as_written(tmp_path, monkeypatch):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Python"):]
+    snippet = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python") + 9)]
+    write_book(tmp_path / "Inventory.xlsx", {
+        "Receiving": [["Product", "Lot", "Expiration", "Qty", "Unit Cost"],
+                      ["Botox", "C3709C3", date(2026, 12, 31), 100, 6.12]]})
+    write_book(tmp_path / "visits" / "Treatments 2026.xlsx", {
+        "Treatments": [["Date", "Patient", "Provider", "Product", "Lot", "Units"],
+                       [date(2026, 3, 4), "Ava Thompson", "Amy", "Botox", "C3709C3", 20]]})
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    exec(compile(snippet, "README.md", "exec"), names)
+    r, frames = names["r"], names["frames"]
+    assert r.summary.lots == 1 and r.lots[0].derived_remaining == 80
+    assert set(frames) == {"lots", "movements", "findings", "visits"}
+    assert frames["movements"]["quantity"].sum() == 80
+    assert lotsync.trace(r, "C3709C3").uses[0].patient == "Ava Thompson"
