@@ -204,8 +204,8 @@ def reconcile(sources: Sources | None = None, *, as_of: dt.date | str | None = N
     out, formats: also write the outputs to the folder `out` (formats as `--format`:
       json, csv, xlsx, html, corrected, parquet; default json, csv, xlsx, html, corrected).
       Without `out` nothing is written.
-    history: with `out`, record the run in this run-history database (True: the config's
-      or the default one); default none.
+    history: with `out`, record the run in this run-history database (True: as the
+      command line would, the config's history; none without a config); default none.
 
     Returns a `Reconciliation`. Raises (all `lotsync.LotsyncError`, see lotsync.errors):
     SourceNotFoundError (a file, folder or glob that is not there), ReadError (a source

@@ -279,3 +279,15 @@ def test_the_readme_python_snippet_works_as_written(tmp_path, monkeypatch):
     assert set(frames) == {"lots", "movements", "findings", "visits"}
     assert frames["movements"]["quantity"].sum() == 80
     assert lotsync.trace(r, "C3709C3").uses[0].patient == "Ava Thompson"
+
+
+def test_out_and_history_write_and_record_as_the_nightly_command_does(clinic, tmp_path):
+    out, hist = tmp_path / "reports", tmp_path / "h" / "history.sqlite"
+    first = lotsync.reconcile(clinic, as_of=AS_OF, out=out, formats=("json", "csv"), history=hist)
+    assert sorted(p.name for p in first.written) == ["findings.csv", "report.json"]
+    lotsync.reconcile(clinic, as_of=AS_OF, out=out, formats="json", history=hist)
+    rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert rep["history"]["previous_run_id"] == rep["history"]["run_id"] - 1
+    assert {f["status"] for f in rep["findings"]} == {"ongoing"}
+    with pytest.raises(TypeError):
+        lotsync.reconcile(clinic, formats="json")  # which outputs, but written where?
