@@ -23,8 +23,7 @@ module and every engineer's branch imports it), and a callable module (`help()` 
 notebook's `?` would show the core package's documentation, not the function's).
 """
 
-__version__ = "0.1.0"
-
+from lotsync.version import __version__  # noqa: E402  (one place; the writers read it there)
 from lotsync import reconcile as _ledger  # noqa: E402,F401  (the package, before the name is rebound)
 from lotsync.api import Reconciliation, check, read_parquet, reconcile, trace  # noqa: E402
 from lotsync.errors import (  # noqa: E402

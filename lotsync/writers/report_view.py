@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 from markupsafe import Markup
 
-from lotsync import __version__
+from lotsync.version import __version__
 from lotsync.model import Finding
 from lotsync.reconcile.result import CogsLine, Result
 from lotsync.writers import charts as ch
