@@ -14,8 +14,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import lotsync
 from helpers import AS_OF, D
+from test_ledger_properties import AS_OF as LEDGER_AS_OF
+from test_ledger_properties import practices as ledger_practices
 from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
 from lotsync.frames import decimal_array
 from lotsync.reconcile.result import Movement
@@ -197,3 +202,23 @@ def test_movement_kinds_are_the_ledgers_own():
     """The frame's kinds are the ones booking records (Movement's docstring)."""
     assert LEDGER_KINDS == set(lotsync.frames.MOVEMENT_KINDS)
     assert all(k in (Movement.__doc__ or "") for k in LEDGER_KINDS)
+
+
+@settings(max_examples=60)
+@given(ledger_practices(), st.booleans())
+def test_movements_add_up_to_every_lot_of_any_practice(practice, infer):
+    """The identity on random ledgers (transfers, counts, typo'd and missing lots, package
+    units, lots without a cost), not only on the demo's."""
+    from lotsync.frames import to_pandas
+    from lotsync.reconcile import Options, reconcile as reconcile_core
+    r = reconcile_core(practice, Options(as_of=LEDGER_AS_OF, infer_lots=infer, keep_movements=True))
+    if not r.lots:
+        return
+    f = to_pandas(r)
+    mv, lots = f["movements"], f["lots"]
+    sums = mv.groupby(["product", "lot_key", "location"], observed=True)["quantity"].sum()
+    for (product, key, location), derived in lots.set_index(["product", "lot_key", "location"])[
+            "derived_remaining"].items():
+        assert sums.get((product, key, location), Decimal(0)) == derived
+    assert mv["value"].sum() == r.totals.on_hand_value
+    assert (-mv[mv["kind"] == "used"]["value"]).sum() == r.cogs.total
