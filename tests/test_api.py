@@ -291,3 +291,11 @@ def test_out_and_history_write_and_record_as_the_nightly_command_does(clinic, tm
     assert {f["status"] for f in rep["findings"]} == {"ongoing"}
     with pytest.raises(TypeError):
         lotsync.reconcile(clinic, formats="json")  # which outputs, but written where?
+
+
+def test_a_bad_format_names_the_option_a_person_typed(clinic, tmp_path, capsys):
+    code, _, err = run_main("reconcile", clinic, "--out", str(tmp_path / "o"), "--format", "json,pdf",
+                            capsys=capsys)
+    assert code == 2 and err.startswith("lotsync: --format: unknown format pdf")
+    with pytest.raises(lotsync.ConfigError, match="^--format: unknown format pdf"):
+        lotsync.reconcile(clinic, out=tmp_path / "o", formats=["json", "pdf"])

@@ -180,8 +180,9 @@ class NightlyRun:
         cfg = load_config(config_path, cwd) if (config_path is not None or find_config) else None
         settings = effective_settings(cfg, overrides, cwd)
         if not settings["sources"]:
-            raise NoSourcesError("no sources: name files on the command line, or add [[sources]] to "
-                                 "lotsync.toml (lotsync config --init writes a starter)")
+            raise NoSourcesError("no sources: name the files to read (on the command line, or in the "
+                                 "call), or add [[sources]] to lotsync.toml (lotsync config --init "
+                                 "writes a starter)")
         mask_key = None
         if mask_patients:
             from lotsync.audit.mask import mask_key_from_env

@@ -634,7 +634,8 @@ def _override(k: str, v: Any, cwd: Path) -> Any:
             return int(v)
         return v
     except ValueError as e:
-        raise ConfigError(f"--{k.replace('_', '-')}: {_one_line(e)}") from None
+        option = {"outputs": "format"}.get(k, k)  # the command-line option that sets it
+        raise ConfigError(f"--{option.replace('_', '-')}: {_one_line(e)}") from None
 
 
 def resolve_as_of(value: dt.date | str, today: dt.date | None = None) -> dt.date:
