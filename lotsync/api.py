@@ -264,7 +264,8 @@ def check(sources: Sources, *, as_of: dt.date | str | None = None,
     unused columns), `.ignored` (with why), `.problems` (unreadable or blank required
     cells), `.has_inventory`; `.to_json()` is the command's JSON.
 
-    Raises SourceNotFoundError, ReadError, MappingError, ConfigError (a bad as_of)."""
+    Raises SourceNotFoundError, ReadError, MappingError, ConfigError (a bad as_of),
+    NoSourcesError (no sources named)."""
     from lotsync.nightly.settings import parse_as_of, resolve_as_of
     from lotsync.pipeline import SourceReader
     from lotsync.survey import check_sources
