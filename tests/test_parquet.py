@@ -4,6 +4,7 @@ and masked in a masked run. The command runs in a real subprocess, as cron runs 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -46,8 +47,12 @@ def test_reconcile_format_parquet_writes_the_four_frames_and_nothing_half_writte
     res, out = parquet_run
     assert res.returncode == 0, res.stderr
     assert sorted(p.name for p in (out / "parquet").iterdir()) == sorted(f"{n}.parquet" for n in FRAMES)
-    assert sorted(p.name for p in out.iterdir()) == ["parquet", "report.json"]  # only what was asked
-    assert not [p for p in out.rglob(".*")]  # no temporary file left behind
+    # only what was asked (and the out folder's lock and manifest: writers.outset)
+    assert sorted(p.name for p in out.iterdir()) == [".lotsync.lock", "lotsync-manifest.json", "parquet",
+                                                     "report.json"]
+    assert not [p for p in out.rglob(".*") if p.name != ".lotsync.lock"]  # no temporary file left
+    manifest = json.loads((out / "lotsync-manifest.json").read_text(encoding="utf-8"))
+    assert all(f"parquet/{n}.parquet" in json.dumps(manifest) for n in FRAMES)  # ours: never read back
 
 
 def test_parquet_round_trips_through_pandas_exactly(parquet_run, demo_files):
@@ -113,7 +118,8 @@ def test_parquet_in_lotsync_toml_outputs(demo_files, tmp_path):
         + "".join(f'[[sources]]\npath = "{Path(f).as_posix()}"\n' for f in demo_files), encoding="utf-8")
     res = lotsync_cli("reconcile", "--quiet", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["parquet"]
+    assert [p.name for p in (tmp_path / "reports").iterdir() if not p.name.startswith((".", "lotsync-"))] == \
+        ["parquet"]
     assert len(lotsync.read_parquet(tmp_path / "reports")["lots"]) == 68
 
 
