@@ -41,6 +41,17 @@ SEVERITY: dict[str, Severity] = {
 
 CODES: tuple[str, ...] = tuple(SEVERITY)
 
+#: `--fail-on` / `fail_on`: the severity rank at or above which a finding fails the run.
+FAIL_LEVELS = {"error": 0, "warning": 1, "info": 2, "never": -1}
+
+
+def exit_status(findings, fail_on: str) -> int:
+    """SPEC §5: 1 when a finding is at or above `fail_on` (never: always 0), else 0."""
+    level = FAIL_LEVELS[fail_on]
+    if level < 0:
+        return 0
+    return 1 if any(f.severity.rank <= level for f in findings) else 0
+
 
 def make_finding(code: str, message: str, source: Source, *, identity: str = "", **fields) -> Finding:
     """A finding of `code` (its severity comes from the table above)."""

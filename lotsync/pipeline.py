@@ -6,7 +6,7 @@ bench all run exactly the same path. Reading is I/O; everything after it is pure
 
 from __future__ import annotations
 
-from lotsync.errors import LotsyncError
+from lotsync.errors import NoInventoryError, SourceNotFoundError  # defined there, with every cannot-run error
 
 import gc
 import glob
@@ -22,10 +22,6 @@ from lotsync.reconcile import Options, Result, reconcile
 from lotsync.tables.detect import Detection, detect_table
 from lotsync.tables.mapping import Mapping
 from lotsync.tables.parse import ParseOptions, ParsedTable, parse_table
-
-
-class NoInventoryError(LotsyncError):
-    """No inventory table in any source: nothing to reconcile against (exit 2)."""
 
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".tsv", ".txt"}
@@ -78,7 +74,7 @@ def expand_sources(sources: Iterable[str], exclude: Iterable[str | os.PathLike] 
         if any(ch in s for ch in "*?[") and not os.path.exists(s):
             matches = sorted(m for m in glob.glob(s, recursive=True) if os.path.isfile(m))
             if not matches:
-                raise ReadError(f"{s}: no file matches this pattern")
+                raise SourceNotFoundError(f"{s}: no file matches this pattern")
             old = _lotsync_outputs_near(matches)
             for m in matches:
                 p = Path(m)

@@ -67,7 +67,7 @@ def test_wrong_type_says_what_was_expected_and_what_was_given(clinic):
     assert error_of(clinic, 'tolerance = "a little"\n' + SOURCES) == 'tolerance: expected a number, got "a little"'
     assert error_of(clinic, 'outputs = "json"\n' + SOURCES) == 'outputs: expected a list [...], got "json"'
     assert error_of(clinic, 'outputs = ["json", "pdf"]\n' + SOURCES) == \
-        'outputs[1]: must be one of json, csv, xlsx, html, corrected, got "pdf"'
+        'outputs[1]: must be one of json, csv, xlsx, html, corrected, parquet, got "pdf"'
     assert error_of(clinic, "history = 5\n" + SOURCES) == "history: expected a path in quotes or false, got 5"
     assert error_of(clinic, 'sources = ["Inventory.xlsx"]\n') == 'sources[0]: expected a table, got "Inventory.xlsx"'
     assert error_of(clinic, '[[sources]]\npath = "Inventory.xlsx"\nkind = "visit"\n') == \

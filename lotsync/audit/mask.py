@@ -30,7 +30,7 @@ they stand as the patient (by_visit, movements, the sheet view).
 
 from __future__ import annotations
 
-from lotsync.errors import LotsyncError
+from lotsync.errors import MaskKeyError  # defined there, with every cannot-run error
 
 import base64
 import hashlib
@@ -53,10 +53,6 @@ _WORD = re.compile(r"\w+")
 _VISIT_KEY = re.compile(r"^(\d{4}-\d{2}-\d{2})\|(.*)\|([^|]*)$", re.S)
 #: Columns of the sheet copy that hold free text and are scrubbed of names.
 _FREE_TEXT_FIELDS = ("visit_id", "reason", "staff", "supplier", "invoice")
-
-
-class MaskKeyError(LotsyncError):
-    """No usable masking key (exit 2, one line)."""
 
 
 def normalise_patient(patient: str) -> str:

@@ -60,8 +60,11 @@ SUPPLY_WINDOW_DAYS = 90
 SHARE = Decimal("0.0001")
 NO_PROVIDER = "(not recorded)"
 
-_SIGN = {"received": 1, "transfer_in": 1, "transfer_out": -1, "used": -1, "wasted": -1,
-         "expired": -1, "returned": -1, "adjusted": 1, "count": 1}
+#: How each movement kind changes its lot's balance (`Movement.quantity` is positive
+#: except for `adjusted` and `count`, which carry their own sign): the one table for
+#: period values here and for the signed `movements` frame (lotsync.frames).
+MOVEMENT_SIGN = {"received": 1, "transfer_in": 1, "transfer_out": -1, "used": -1, "wasted": -1,
+                 "expired": -1, "returned": -1, "adjusted": 1, "count": 1}
 
 
 @dataclass(frozen=True)
@@ -269,7 +272,7 @@ def _compute(result: Result, date_from, date_to) -> Periods:
 
     for mv in result.movements:
         val = mv.value
-        signed = (val * _SIGN[mv.kind]) if val is not None else ZERO
+        signed = (val * MOVEMENT_SIGN[mv.kind]) if val is not None else ZERO
         if mv.date is None or mv.date < start:
             opening += signed
             continue

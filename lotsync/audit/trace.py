@@ -24,7 +24,7 @@ movements are the trace: every change to a lot's balance, with the row that made
 
 from __future__ import annotations
 
-from lotsync.errors import LotsyncError
+from lotsync.errors import TraceError  # defined there, with every cannot-run error
 
 import csv
 import datetime as dt
@@ -48,10 +48,6 @@ from lotsync.writers.safe import atomic_output, atomic_path, safe_text
 
 GAP_CODES = ("UNKNOWN_LOT", "LOT_PRODUCT_MISMATCH")
 NO_PATIENT = "(patient not recorded)"
-
-
-class TraceError(LotsyncError):
-    """The query cannot be traced (not a lot number, no movements kept): exit 2."""
 
 
 # --- the records ----------------------------------------------------------------------

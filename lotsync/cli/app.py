@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from lotsync import __version__
+from lotsync.version import __version__
 from lotsync.cli.audit import trace
 from lotsync.cli.books import journal
 from lotsync.cli.check import check

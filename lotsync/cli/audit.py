@@ -54,28 +54,20 @@ def _columns(tb, names) -> None:
             tb.add_column(col, overflow="fold")
 
 
-def _run(sources, as_of, mapping, day_first, no_infer, config_path=None):
-    """(result, loaded): the ledger, with movements, from SOURCES or from lotsync.toml (as
-    `reconcile` reads it)."""
-    from lotsync.nightly.settings import (
-        ConfigError,
-        effective_settings,
-        load_config,
-        reconcile_options,
-    )
-    from lotsync.pipeline import NoInventoryError, SourceReader, run
-    from lotsync.readers.raw import ReadError
+def _run(sources, as_of, mapping, day_first, no_infer, mask_patients, config_path=None):
+    """The ledger, with movements, from SOURCES or from lotsync.toml (as `reconcile` reads
+    it): the Python API's own call, so the command and `lotsync.trace` cannot differ."""
+    from lotsync.api import reconcile
+    from lotsync.errors import LotsyncError, NoSourcesError
 
     try:
-        cfg = load_config(config_path, Path.cwd())
-        s = effective_settings(cfg, {"sources": list(sources) or None, "as_of": as_of,
-                                     "mapping": mapping, "day_first": day_first or None})
-        if not s["sources"]:
-            raise AuditError("no SOURCES given: name the inventory and visit files, folders or globs, "
-                             "or run where a lotsync.toml names them (lotsync trace --help)")
-        opts = reconcile_options(s, infer_lots=not no_infer, keep_movements=True)
-        return run(s["sources"], opts, s["mapping"], read=SourceReader())
-    except (ReadError, NoInventoryError, ConfigError) as e:
+        return reconcile(list(sources) or None, as_of=as_of, mapping=mapping,
+                         day_first=day_first or None, infer_lots=not no_infer,
+                         mask_patients=mask_patients, config=config_path or True)
+    except NoSourcesError:
+        raise AuditError("no SOURCES given: name the inventory and visit files, folders or globs, "
+                         "or run where a lotsync.toml names them (lotsync trace --help)") from None
+    except LotsyncError as e:
         raise AuditError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
 
 
@@ -206,14 +198,9 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
     """
     from rich.console import Console
 
-    from lotsync.audit.trace import (
-        TraceError,
-        dumps,
-        to_json,
-        trace_lot,
-        trace_patient,
-        write_recall,
-    )
+    from lotsync.api import trace as trace_result
+    from lotsync.audit.trace import dumps, to_json, write_recall
+    from lotsync.errors import LotsyncError
 
     if patient is not None:
         if not patient.strip():
@@ -225,33 +212,15 @@ def trace(args, patient, as_of, mapping, day_first, no_infer, as_json, out_file,
         lot, sources = args[0], args[1:]
     if out_file and Path(out_file).suffix.lower() not in OUT_SUFFIXES:
         raise AuditError(f"{out_file}: --out writes a .xlsx or .csv file")
-    key = None
-    if mask_patients:
-        from lotsync.audit.mask import MaskKeyError, mask_key_from_env
-        try:
-            key = mask_key_from_env(None)
-        except MaskKeyError as e:
-            raise AuditError(str(e)) from None
-    result, loaded = _run(sources, as_of, mapping, day_first, no_infer, config_path)
-    if out_file:
-        from lotsync.writers.outset import refuse_overwrite
-        refuse_overwrite([Path(out_file)], loaded.files)  # never over a file just read
-    if key is not None:
-        from lotsync.audit.mask import mask_result, pseudonym
-        result = mask_result(result, key)
+    result = _run(sources, as_of, mapping, day_first, no_infer, mask_patients, config_path)
     try:
-        if patient is not None:
-            query = patient
-            if key is not None and not patient.strip().upper().startswith("P-"):
-                query = pseudonym(key, patient)  # a real name typed: look for its pseudonym
-            t = trace_patient(result, query)
-            if key is not None and not t.found:
-                t = type(t)(query=query, found=False, patient=None, as_of=t.as_of, near=())
-        else:
-            t = trace_lot(result, lot)
+        if out_file:
+            from lotsync.writers.outset import refuse_overwrite
+            refuse_overwrite([Path(out_file)], result.sources)  # never over a file just read
+        t = trace_result(result, lot, patient=patient)
         if out_file and (getattr(t, "found", False) or getattr(t, "also_recorded", ())):
             write_recall(t, out_file)
-    except TraceError as e:
+    except LotsyncError as e:
         raise AuditError(str(e)) from None
     if as_json:
         click.echo(dumps(to_json(t)))

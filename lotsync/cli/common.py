@@ -11,7 +11,7 @@ import sys
 
 import click
 
-FAIL_LEVELS = {"error": 0, "warning": 1, "info": 2, "never": -1}
+from lotsync.findings import FAIL_LEVELS, exit_status
 
 
 def parse_date(value: str | None) -> dt.date:
@@ -24,10 +24,7 @@ def parse_date(value: str | None) -> dt.date:
 
 
 def exit_code(result, fail_on: str) -> int:
-    level = FAIL_LEVELS[fail_on]
-    if level < 0:
-        return 0
-    return 1 if any(f.severity.rank <= level for f in result.findings) else 0
+    return exit_status(result.findings, fail_on)
 
 
 def common_options(fn):

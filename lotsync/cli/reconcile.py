@@ -10,9 +10,7 @@ from pathlib import Path
 import click
 
 from lotsync.cli.common import FAIL_LEVELS, StderrProgress, exit_code, parse_date
-from lotsync.nightly.settings import (
-    OUTPUT_FORMATS as FORMATS,  # json, csv, xlsx, html, corrected
-)
+from lotsync.nightly.settings import DEFAULT_OUTPUTS, OUTPUT_FORMATS
 
 
 @click.command()
@@ -30,7 +28,9 @@ from lotsync.nightly.settings import (
 @click.option("--fail-on", type=click.Choice(list(FAIL_LEVELS)),
               help="Exit 1 when a finding at or above this severity exists (default error).")
 @click.option("--no-infer-lots", "no_infer", is_flag=True, help="Do not infer the lot of visits that lack one.")
-@click.option("--format", "formats", help=f"Outputs to write, comma-separated (default {','.join(FORMATS)}).")
+@click.option("--format", "formats",
+              help=f"Outputs to write, comma-separated, of {','.join(OUTPUT_FORMATS)} "
+                   f"(default {','.join(DEFAULT_OUTPUTS)}).")
 @click.option("--apply-lot-repairs", is_flag=True,
               help="In corrected visit copies, write a typo'd lot as the one lot it resolves to.")
 @click.option("--credentials", type=click.Path(dir_okay=False),

@@ -48,7 +48,7 @@ previous run's: the same set of sources with the same bytes.
 
 from __future__ import annotations
 
-from lotsync.errors import LotsyncError
+from lotsync.errors import HistoryError  # defined there, with every cannot-run error
 
 import datetime as dt
 import fcntl
@@ -76,10 +76,6 @@ _before_commit: Callable[[], None] | None = None
 
 #: `runs()` / `trend()` default: the runs of every practice.
 ALL: Any = object()
-
-
-class HistoryError(LotsyncError):
-    """The history cannot be used (locked, newer schema, not a history); one line."""
 
 
 # --- schema -------------------------------------------------------------------------------
@@ -321,10 +317,18 @@ class InputRecorder:
 
     def read(self, source: str) -> list:
         from lotsync.pipeline import read_source
+        fp = None
         if not is_gsheet(source):
-            fp = fingerprint_file(source)  # before reading: what was read is at least this old
+            try:
+                fp = fingerprint_file(source)  # before reading: what was read is at least this old
+            except OSError:
+                pass  # missing, a folder, no permission: the reader says so, as a ReadError
         sheets = (self._read or read_source)(source)
-        self.inputs.append(fingerprint_values(source, sheets) if is_gsheet(source) else fp)
+        if is_gsheet(source):
+            fp = fingerprint_values(source, sheets)
+        elif fp is None:
+            fp = fingerprint_file(source)
+        self.inputs.append(fp)
         return sheets
 
 

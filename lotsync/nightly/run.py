@@ -24,10 +24,6 @@ from lotsync.reconcile.result import Result
 from lotsync.writers.outset import OutputSet
 
 
-class NoSources(Exception):
-    pass
-
-
 def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
                   formats: list[str] | tuple[str, ...], apply_lot_repairs: bool = False,
                   since=None, periods=None, final_dir: Path | None = None) -> tuple[list[Path], list[str]]:
@@ -57,6 +53,10 @@ def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
         from lotsync.writers.report_html import write_report_html
         written.append(write_report_html(result, out_dir, since, periods))
         notes.append(f"HTML report: {shown(written[-1])}")
+    if "parquet" in formats:
+        from lotsync.frames import write_parquet
+        written.extend(write_parquet(result, out_dir))
+        notes.append(f"Parquet tables: {shown(out_dir / 'parquet')} (lots, movements, findings, visits)")
     if "corrected" in formats:
         from lotsync.writers.corrected import write_corrected
         for o in write_corrected(result, loaded, out_dir, apply_lot_repairs=apply_lot_repairs,
@@ -172,14 +172,18 @@ class NightlyRun:
     def prepare(cls, config_path: str | None, overrides: dict, *, infer_lots: bool = True,
                 credentials: str | None = None, apply_lot_repairs: bool = False,
                 verbose: bool = False, mask_patients: bool = False,
-                date_from: dt.date | None = None, date_to: dt.date | None = None) -> "NightlyRun":
-        from lotsync.errors import CannotRun
+                date_from: dt.date | None = None, date_to: dt.date | None = None,
+                find_config: bool = True) -> "NightlyRun":
+        """The effective settings of a run. `find_config=False` (the Python API) reads no
+        lotsync.toml unless `config_path` names one; the command line finds ./lotsync.toml."""
+        from lotsync.errors import CannotRun, NoSourcesError
         cwd = Path.cwd()
-        cfg = load_config(config_path, cwd)
+        cfg = load_config(config_path, cwd) if (config_path is not None or find_config) else None
         settings = effective_settings(cfg, overrides, cwd)
         if not settings["sources"]:
-            raise CannotRun("no sources: name files on the command line, or add [[sources]] to "
-                            "lotsync.toml (lotsync config --init writes a starter)")
+            raise NoSourcesError("no sources: name the files to read (on the command line, or in the "
+                                 "call), or add [[sources]] to lotsync.toml (lotsync config --init "
+                                 "writes a starter)")
         mask_key = None
         if mask_patients:
             from lotsync.audit.mask import mask_key_from_env
@@ -191,7 +195,9 @@ class NightlyRun:
         return cls(settings, infer_lots, credentials, apply_lot_repairs, verbose, mask_key,
                    date_from, date_to)
 
-    def execute(self, progress_factory: Callable[[], Any] | None = None) -> Outcome:
+    def execute(self, progress_factory: Callable[[], Any] | None = None, write: bool = True) -> Outcome:
+        """Read, reconcile, mask; then (unless `write` is False: the Python API asked for
+        the result alone) compute the report and periods and write the outputs."""
         s = self.settings
         opts = reconcile_options(s, infer_lots=self.infer_lots, keep_movements=True)
         if s["history"] is not None:
@@ -203,7 +209,8 @@ class NightlyRun:
         out_dir = Path(s["out"])
         try:
             # history lock first, then the out folder's (every run takes them in this order)
-            with lock, OutputSet(out_dir) as outs, gc_paused():
+            # (a run that writes nothing, the Python API's, touches no out folder at all)
+            with lock, (OutputSet(out_dir) if write else nullcontext()) as outs, gc_paused():
                 rec = InputRecorder(read=self.reader)
                 with (progress_factory() if progress_factory else nullcontext()) as progress:
                     result, loaded = run(s["sources"], opts, s["mapping"], read=rec.read,
@@ -213,6 +220,9 @@ class NightlyRun:
                     result = mask_result(result, self.mask_key)
                 if self.history is not None:
                     result = self._check_posted(result, loaded)
+                if not write:
+                    self.outcome = Outcome(result, loaded, {}, out_dir, None)
+                    return self.outcome
                 from lotsync.audit.periods import compute_periods, periods_report
                 from lotsync.writers.json_report import report_dict
                 periods = compute_periods(result, self.date_from, self.date_to)
@@ -301,10 +311,10 @@ class NightlyRun:
         o.written, o.notes = [outs.final(p) for p in written], o.notes + notes
         if self.mask_key is not None:
             return
-        import click
+        import sys  # not click: the Python API runs this too, and the library never imports click
         o.notes += publish_sheets(o.result, o.loaded, self.reader, bool(s["write_back"]),
                                   self.apply_lot_repairs, self.verbose,
-                                  lambda line: click.echo(line, err=True))
+                                  lambda line: print(line, file=sys.stderr))
         if self.verbose and self.reader.requests_made():
             o.notes.append(f"Google Sheets API requests this run: {self.reader.requests_made()}")
 

@@ -55,10 +55,14 @@ def setup_run_log(folder: Path, verbose: bool = False) -> logging.Logger:
 
 
 def close_run_log(log: logging.Logger) -> None:
+    """Remove what `setup_run_log` added and give the logger back as it was: a run from
+    the Python API must not leave a notebook's logging changed (nor a test runner's)."""
     for h in list(log.handlers):
         if getattr(h, "_lotsync", False):
             log.removeHandler(h)
             h.close()
+    log.propagate = True
+    log.setLevel(logging.NOTSET)
 
 
 def _cents(v) -> str:

@@ -6,7 +6,7 @@
     tolerance = 0.01
     expiring_days = 60
     fail_on = "error"                   # error | warning | info | never
-    outputs = ["json", "csv"]           # json | csv | xlsx | html | corrected
+    outputs = ["json", "csv"]           # json | csv | xlsx | html | corrected | parquet
     out = "lotsync-out"
     write_back = false
     history = ".lotsync/history.sqlite" # or false
@@ -36,7 +36,7 @@ Command-line options override the file: `effective_settings(config, overrides)`.
 
 from __future__ import annotations
 
-from lotsync.errors import LotsyncError
+from lotsync.errors import ConfigError  # defined there, with every cannot-run error
 
 import datetime as dt
 import difflib
@@ -57,13 +57,13 @@ from lotsync.tables.mapping import _loc  # one spelling of a key path: sources[2
 
 CONFIG_NAME = "lotsync.toml"
 DEFAULT_OUT = "lotsync-out"
-OUTPUT_FORMATS = ("json", "csv", "xlsx", "html", "corrected")
+#: What a run writes unless told otherwise.
+DEFAULT_OUTPUTS = ("json", "csv", "xlsx", "html", "corrected")
+#: Everything it can write: parquet (the four pandas frames, for a consultant's notebook or
+#: DuckDB/Spark) only when asked, since it loads pandas and pyarrow.
+OUTPUT_FORMATS = DEFAULT_OUTPUTS + ("parquet",)
 FAIL_ON = ("error", "warning", "info", "never")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".csv", ".tsv", ".txt"}
-
-
-class ConfigError(LotsyncError):
-    """A config file (or an override) that cannot be used; the message is one line."""
 
 
 # --- the file's model (validated as written) ----------------------------------------------
@@ -169,8 +169,8 @@ class ConfigFile(BaseModel):
     tolerance: Decimal = Decimal("0.01")
     expiring_days: int = Field(default=60, ge=0, le=3650)
     fail_on: Literal["error", "warning", "info", "never"] = "error"
-    outputs: list[Literal["json", "csv", "xlsx", "html", "corrected"]] = Field(
-        default_factory=lambda: list(OUTPUT_FORMATS))
+    outputs: list[Literal["json", "csv", "xlsx", "html", "corrected", "parquet"]] = Field(
+        default_factory=lambda: list(DEFAULT_OUTPUTS))
     out: str = DEFAULT_OUT
     write_back: bool = False
     history: str | bool = str(DEFAULT_HISTORY)
@@ -634,7 +634,8 @@ def _override(k: str, v: Any, cwd: Path) -> Any:
             return int(v)
         return v
     except ValueError as e:
-        raise ConfigError(f"--{k.replace('_', '-')}: {_one_line(e)}") from None
+        option = {"outputs": "format"}.get(k, k)  # the command-line option that sets it
+        raise ConfigError(f"--{option.replace('_', '-')}: {_one_line(e)}") from None
 
 
 def resolve_as_of(value: dt.date | str, today: dt.date | None = None) -> dt.date:
@@ -704,8 +705,9 @@ expiring_days = 60
 # "error", "warning", "info", or "never" (always 0 when the run worked).
 fail_on = "error"
 
-# Reports to write: any of "json", "csv", "xlsx", "html", "corrected" (all by default);
-# and the folder to write them to.
+# Reports to write: any of "json", "csv", "xlsx", "html", "corrected" (these five by
+# default) and "parquet" (lots, movements, findings and visits as Parquet tables for
+# pandas, DuckDB or Spark, in parquet/); and the folder to write them to.
 outputs = ["json", "csv", "xlsx", "html", "corrected"]
 out = "lotsync-out"
 

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
 
+from lotsync.errors import SourceNotFoundError
 from lotsync.readers.raw import ReadError
 
 # ---------------------------------------------------------------------------- limits
@@ -136,11 +137,12 @@ def display_name(path: str | os.PathLike) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def fail(name: str, problem: str, advice: str) -> ReadError:
-    """A `ReadError` whose message is one line: the file, what is wrong, what to do.
-    `name` comes from `display_name`; `problem` and `advice` never quote a cell."""
+def fail(name: str, problem: str, advice: str, cls: type[ReadError] = ReadError) -> ReadError:
+    """A `ReadError` (or `cls`, a subclass naming the cause) whose message is one line: the
+    file, what is wrong, what to do. `name` comes from `display_name`; `problem` and
+    `advice` never quote a cell."""
     problem, advice = " ".join(problem.split()), " ".join(advice.split())
-    return ReadError(f"Cannot read {name}: {problem}; {advice}.")
+    return cls(f"Cannot read {name}: {problem}; {advice}.")
 
 
 DAMAGED_ADVICE = "open it in Excel (or LibreOffice) and save a copy, then read the copy"
@@ -242,7 +244,8 @@ def check_regular(path: str | os.PathLike) -> os.stat_result:
     try:
         st = os.stat(fspath)
     except FileNotFoundError:
-        raise fail(name, "no such file", "check the path and the file name") from None
+        raise fail(name, "no such file", "check the path and the file name",
+                   SourceNotFoundError) from None
     except PermissionError:
         raise fail(name, "permission denied",
                    "check that you may read the file (and its folder)") from None

@@ -8,7 +8,7 @@ every row the sheet holds, in sheet order, with row 1 of the sheet at index 0.
 
 from __future__ import annotations
 
-from lotsync.errors import LotsyncError
+from lotsync.errors import ReadError  # defined there, with every cannot-run error
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -20,11 +20,6 @@ if TYPE_CHECKING:
 #: A cell as a reader returns it. Text stays text (a date typed as text is a `str`);
 #: a real date cell is a `date` or `datetime`; numbers are `int` or `float`.
 Cell = Union[None, str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta]
-
-
-class ReadError(LotsyncError):
-    """A source cannot be read at all. Its message is one line for the user: it names the
-    file and says what to do. It never contains cell contents (patient names are PHI)."""
 
 
 @dataclass(frozen=True)

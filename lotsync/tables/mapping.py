@@ -17,7 +17,7 @@ names the key path and what is wrong (exit 2).
 
 from __future__ import annotations
 
-from lotsync.errors import LotsyncError
+from lotsync.errors import MappingError  # defined there, with every cannot-run error
 
 import fnmatch
 import tomllib
@@ -29,10 +29,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from lotsync.tables.headers import ALL_FIELDS, normalize_header
 
 KindName = Literal["inventory", "visits", "adjustments", "counts", "products", "ignore"]
-
-
-class MappingError(LotsyncError):
-    """A mapping file that cannot be used; the message is one line."""
 
 
 def _check_columns(v: dict[str, str]) -> dict[str, str]:
@@ -102,9 +98,15 @@ def load_mapping(path: str | Path | None) -> Mapping:
         raise MappingError(f"{p}: mapping file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise MappingError(f"{p}: not valid TOML ({e})") from None
+    return mapping_from_dict(data, str(p))
+
+
+def mapping_from_dict(data: dict, where: str = "mapping") -> Mapping:
+    """A mapping file's structure already parsed (or written as a dict in Python);
+    MappingError names `where` and the key path of the first problem."""
     try:
         return Mapping.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
         msg = err["msg"].removeprefix("Value error, ")
-        raise MappingError(f"{p}: {_loc(err['loc'])}: {msg}") from None
+        raise MappingError(f"{where}: {_loc(err['loc'])}: {msg}") from None

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import simplejson
 
-from lotsync import __version__
+from lotsync.version import __version__
 from lotsync.model import Finding, TableInput
 from lotsync.reconcile.result import CogsLine, LotResult, Result, VisitCogs
 from lotsync.writers.safe import atomic_output

@@ -29,11 +29,12 @@ import jinja2
 
 from lotsync.reconcile.result import Result
 from lotsync.templates import template_dir
-from lotsync.writers.report_view import CSP, MAX_FINDINGS, MAX_USE_NEXT, build_view  # noqa: F401
+from lotsync.writers.report_view import CSP, MAX_FINDINGS, MAX_USE_NEXT, build_summary, build_view  # noqa: F401
 from lotsync.writers.safe import atomic_output
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
+SUMMARY_TEMPLATE = "summary.html.j2"
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +57,13 @@ def read_stylesheet() -> str:
 def render_html(r: Result, since=None, periods=None) -> str:
     view = build_view(r, read_stylesheet(), since, periods)
     return html_environment().get_template(TEMPLATE).render(r=view)
+
+
+def render_summary_html(r: Result, note: str = "") -> str:
+    """The compact summary a notebook shows for a result (`Reconciliation._repr_html_`):
+    report.html's header figures and the findings by code (templates/summary.html.j2),
+    escaped by the same environment."""
+    return html_environment().get_template(SUMMARY_TEMPLATE).render(r=build_summary(r, note))
 
 
 def write_report_html(result: Result, out_dir: Path, since=None, periods=None) -> Path:

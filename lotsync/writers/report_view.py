@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 from markupsafe import Markup
 
-from lotsync import __version__
+from lotsync.version import __version__
 from lotsync.model import Finding
 from lotsync.reconcile.result import CogsLine, Result
 from lotsync.writers import charts as ch
@@ -425,3 +425,32 @@ def build_view(r: Result, css: str, since: Any = None, periods: Any = None) -> R
         cogs_by_provider=by_provider, cogs_by_product=by_product,
         findings_summary=build_findings_summary(r), expiry=build_expiry(r), findings=build_findings(r),
         use_next=build_use_next(r), periods=build_periods(periods), footer=build_footer(r))
+
+
+# --- the notebook summary -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """What a Reconciliation shows in a notebook (templates/summary.html.j2): the header
+    figures of report.html (the same `build_cards`) and the findings by code."""
+    title: str
+    lots: str
+    visit_rows: str
+    visits: str
+    note: str
+    cards: tuple[Card, ...]
+    codes: tuple[tuple[str, str, int], ...]  # (code, severity, count), most severe first
+    tones: dict[str, str]  # card class or severity -> colour (inline: a notebook has its own CSS)
+
+
+SUMMARY_TONES = {"bad": "#c62828", "warn": "#b86e00", "good": "#2e7d32", "waste": "#7b5ea7",
+                 "error": "#c62828", "warning": "#b86e00", "info": "#1e6fb8"}
+
+
+def build_summary(r: Result, note: str = "") -> SummaryView:
+    s = r.summary
+    return SummaryView(title=f"lotsync: inventory as of {r.as_of.isoformat()}", lots=f"{s.lots:,}",
+                       visit_rows=f"{s.visit_rows:,}", visits=f"{s.visits:,}", note=note,
+                       cards=build_cards(r), codes=tuple(ch.findings_by_code(r)),
+                       tones=dict(SUMMARY_TONES))

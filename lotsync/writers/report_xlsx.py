@@ -42,7 +42,7 @@ from xml.sax.saxutils import quoteattr
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
-from lotsync import __version__
+from lotsync.version import __version__
 from lotsync.model import Finding, Source
 from lotsync.reconcile.result import CogsLine, LotResult, Result
 from lotsync.writers import charts as ch
