@@ -436,3 +436,79 @@ def test_order_dependent_findings_match_a_reference_ledger(practice):
     assert got == expected
     assert {l.lot_key: l.derived_remaining for l in result.lots} == balances
     assert {l.lot_key: l.used_inferred for l in result.lots} == inferred
+
+
+# --- the lean sweep is held to the reference booking -------------------------------------
+# lotsync.reconcile.sweep books the common visit row inline and answers FEFO from the lots
+# holding stock; booking.Booker (reconcile(..., reference=True)) is the row-by-row
+# reference. Both must give identical lots, findings, COGS, totals and movements.
+
+
+def assert_same_result(fast, ref) -> None:
+    assert fast.lots == ref.lots
+    assert fast.findings == ref.findings
+    assert fast.cogs == ref.cogs
+    assert fast.totals == ref.totals
+    assert fast.summary == ref.summary
+    assert fast.fefo_next == ref.fefo_next
+    assert fast.movements == ref.movements
+    assert render_json(fast) == render_json(ref)
+
+
+@st.composite
+def busy_practices(draw):
+    """One or two products at one or two sites with up to 40 lots each (FEFO ranges that
+    hold many stocked lots), visits recorded, missing, mistyped, duplicated."""
+    keys = [f"L{n:03d}" for n in draw(st.lists(st.integers(0, 200), min_size=1, max_size=40,
+                                                unique=True))]
+    inv = []
+    for i, k in enumerate(keys):
+        inv.append(InventoryRow(
+            ref=RowRef(T_INV, i + 2), product=draw(st.sampled_from(PRODUCTS[:2])), lot=k, lot_key=k,
+            quantity=draw(tenths), unit=None, unit_cost=draw(st.none() | money),
+            expiration=draw(st.none() | days.map(lambda d: d + dt.timedelta(days=draw(st.integers(-20, 20))))),
+            received_date=draw(st.none() | small_days), location=draw(st.sampled_from(LOCATIONS))))
+    vis = []
+    for i in range(draw(st.integers(0, 60))):
+        how = draw(st.sampled_from(["recorded"] * 4 + ["missing", "typo", "repeat"]))
+        if how == "repeat" and vis:
+            v = vis[draw(st.integers(0, len(vis) - 1))]
+            vis.append(VisitRow(ref=RowRef(T_VISITS, i + 2), date=v.date, product=v.product,
+                                quantity=v.quantity, unit=v.unit, lot=v.lot, lot_key=v.lot_key,
+                                patient=v.patient, provider=v.provider, location=v.location))
+            continue
+        lot = (draw(st.sampled_from(keys)) if how != "missing" else None)
+        if how == "typo":
+            lot = lot + "X"
+        vis.append(VisitRow(ref=RowRef(T_VISITS, i + 2), date=draw(small_days),
+                            product=draw(st.sampled_from(PRODUCTS[:2])),
+                            quantity=draw(st.integers(0, 300).map(lambda n: Decimal(n) / 10)),
+                            unit=None, lot=lot, lot_key=lot_key(lot) if lot else None,
+                            patient=draw(st.sampled_from(["P1", "P2"])),
+                            provider=draw(st.sampled_from(PROVIDERS)),
+                            location=draw(st.sampled_from(LOCATIONS)),
+                            price=draw(st.none() | money)))
+    adj = tuple(AdjustmentRow(ref=RowRef(T_ADJ, i + 2), lot_key=lot_key(a["lot"]), **a)
+                for i, a in enumerate(draw(st.lists(adjustments(), max_size=4))))
+    return Practice(inventory=tuple(inv), visits=tuple(vis), adjustments=adj)
+
+
+@settings(max_examples=300)
+@given(practices(), st.booleans(), st.booleans())
+def test_lean_sweep_gives_the_reference_lots_findings_and_cogs(practice, infer, movements):
+    opts = Options(as_of=AS_OF, infer_lots=infer, keep_movements=movements)
+    assert_same_result(reconcile(practice, opts), reconcile(practice, opts, reference=True))
+
+
+@settings(max_examples=200)
+@given(busy_practices(), st.booleans())
+def test_lean_sweep_matches_the_reference_when_fefo_ranges_hold_many_lots(practice, infer):
+    opts = Options(as_of=AS_OF, infer_lots=infer, keep_movements=True)
+    assert_same_result(reconcile(practice, opts), reconcile(practice, opts, reference=True))
+
+
+@settings(max_examples=300)
+@given(one_site_practices())
+def test_lean_sweep_matches_the_reference_on_order_dependent_findings(practice):
+    opts = Options(as_of=AS_OF)
+    assert_same_result(reconcile(practice, opts), reconcile(practice, opts, reference=True))

@@ -14,22 +14,29 @@ from decimal import Decimal, localcontext
 
 from lotsync.findings import assign_ids, sort_findings
 from lotsync.model import Finding, Practice, Severity, TableInput
-from lotsync.reconcile.booking import book_events
+from lotsync.reconcile.booking import Booker
 from lotsync.reconcile.catalog import build_catalog
 from lotsync.reconcile.checks import check_lots
 from lotsync.reconcile.cogs import compute_cogs, visit_key
 from lotsync.reconcile.lots import LEDGER_CONTEXT, ZERO
 from lotsync.reconcile.result import LotResult, Options, Result, Summary, Totals, UseNext
+from lotsync.reconcile.sweep import SweepBooker
 
 __all__ = ["reconcile", "Options", "Result"]
 
 
 def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] = (),
-              parse_findings: list[Finding] | tuple[Finding, ...] = ()) -> Result:
-    """Derive every lot's ledger, the findings and COGS from typed rows."""
+              parse_findings: list[Finding] | tuple[Finding, ...] = (),
+              reference: bool = False) -> Result:
+    """Derive every lot's ledger, the findings and COGS from typed rows.
+
+    `reference=True` books with the row-by-row reference (`booking.Booker`) instead of the
+    lean sweep (`sweep.SweepBooker`); the tests hold the two to identical results."""
     with localcontext(LEDGER_CONTEXT):
         catalog = build_catalog(practice)
-        booking, missing_lot_notes = book_events(practice, catalog, opts)
+        booker = (Booker if reference else SweepBooker)(practice, catalog, opts)
+        booking = booker.run()
+        missing_lot_notes = booker.missing_lot_suggestions
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
         names = {k: p.name for k, p in catalog.products.items()}
         cogs = compute_cogs(practice.visits, booking.takes, names)

@@ -1,0 +1,166 @@
+"""The lean sweep: the reference booking with a fast lane for the common visit row.
+
+Rules: exactly those of `booking.py` (SPEC §2), which stays the REFERENCE. The property
+tests in tests/test_ledger_properties.py reconcile random event streams with both and
+require identical lots, findings, COGS and movements.
+
+What is fast, and why it is exact:
+- **The common visit row** (its lot recorded and found under its own product at its own
+  location, its unit converts, not a duplicate, not expired, used on or after receipt,
+  no earlier-expiring lot able to cover it) is booked inline: one dict lookup for the lot,
+  a Decimal subtraction, the day bookkeeping NEGATIVE_BALANCE needs. Every other row (a
+  missing, unknown or mismatched lot; a lot at another site; an alias; a finding of any
+  kind) is handed to the reference `Booker.book_visit` *before* anything was changed, so
+  it runs exactly the reference rules on exactly the reference state.
+- **FEFO without a tree walk per row.** The reference asks a max-segment-tree "the first
+  lot in [lo, hi) holding at least q" for every recorded row (about 4 µs in Python) and
+  updates the tree on every balance change (about 2 µs). Here each FEFO group also keeps
+  the sorted positions of its lots that hold stock (balance > 0). A lot holding at least
+  q > 0 holds stock, so the first stocked position in range that holds q is the answer;
+  for inference (balance > 0) it is the first stocked position in range, full stop.
+  Stock comes and goes rarely (a receipt, a lot running out), so the list changes rarely;
+  the tree is only brought up to date (from the balances changed since) when a range
+  holds many stocked lots, which is when it pays.
+
+Rejected alternatives: balances per lot by cumulative sums over arrays (NEGATIVE_BALANCE,
+counts, transfers and inference all need the running state of *other* lots in global
+order, so the rule rows would walk anyway; without numpy in the dependencies the array
+half buys little); a second, independent implementation of the rules (two places to fix
+every rule: the fast lane delegates every rule to the reference instead).
+"""
+
+from __future__ import annotations
+
+import bisect
+from decimal import Decimal
+from typing import Any
+
+from lotsync.model import VisitRow
+from lotsync.reconcile.booking import Booker, VisitTake, visit_key
+from lotsync.reconcile.fefo import FefoGroup
+from lotsync.reconcile.lots import Lot
+from lotsync.reconcile.result import Movement
+
+#: Above this many stocked lots in a query's range, the segment tree answers instead.
+SCAN_LIMIT = 24
+
+
+class StockedFefoGroup(FefoGroup):
+    """A FEFO group that answers its two queries from the positions holding stock."""
+
+    __slots__ = ("stocked", "_dirty")
+
+    def __init__(self, lots: list[Any]) -> None:
+        super().__init__(lots)
+        self.stocked = [i for i, l in enumerate(self.lots) if l.balance > 0]
+        self._dirty: dict[int, Decimal] = {}
+
+    def update(self, pos: int, balance: Decimal) -> None:
+        stocked = self.stocked
+        i = bisect.bisect_left(stocked, pos)
+        there = i < len(stocked) and stocked[i] == pos
+        if balance > 0:
+            if not there:
+                stocked.insert(i, pos)
+        elif there:
+            del stocked[i]
+        self._dirty[pos] = balance
+
+    def _flush(self) -> None:
+        for pos, balance in self._dirty.items():
+            FefoGroup.update(self, pos, balance)
+        self._dirty.clear()
+
+    def first_at_least(self, lo: int, hi: int, threshold: Decimal, strict: bool = False) -> int:
+        if lo >= hi:
+            return -1
+        if threshold < 0 or (threshold == 0 and not strict):
+            self._flush()  # a lot without stock would qualify: the tree knows them all
+            return FefoGroup.first_at_least(self, lo, hi, threshold, strict)
+        stocked = self.stocked
+        i = bisect.bisect_left(stocked, lo)
+        j = bisect.bisect_left(stocked, hi, i)
+        if i == j:
+            return -1
+        if strict and threshold == 0:
+            return stocked[i]
+        if j - i > SCAN_LIMIT:
+            self._flush()
+            return FefoGroup.first_at_least(self, lo, hi, threshold, strict)
+        lots = self.lots
+        for k in range(i, j):
+            b = lots[stocked[k]].balance
+            if b > threshold or (not strict and b == threshold):
+                return stocked[k]
+        return -1
+
+
+class SweepBooker(Booker):
+    """The reference Booker with the fast lane for the common visit row (module doc)."""
+
+    def _build_fefo(self) -> None:
+        members: dict[tuple[str, str], list[Lot]] = {}
+        for lot in list(self.lots.values()) + list(self.pending.values()):
+            if lot.expiration is not None:
+                members.setdefault((lot.product_key, lot.location), []).append(lot)
+        for gk, lots in members.items():
+            self.groups[gk] = StockedFefoGroup(lots)
+
+    def book_visit(self, i: int) -> None:
+        v: VisitRow = self.p.visits[i]
+        key = v.lot_key
+        if key is None:
+            return super().book_visit(i)
+        cat = self.cat
+        pk = cat.resolve(v.product)
+        locs = self.by_pk.get((pk, key))
+        lot: Lot | None = locs.get(v.location) if locs else None
+        if lot is None:
+            return super().book_visit(i)
+        f = cat.factor(pk, v.unit)
+        if f is None:
+            return super().book_visit(i)
+        dup_key = (v.date, v.patient, v.provider, pk, key, v.quantity, v.unit)
+        if dup_key in self._seen_visits:
+            return super().book_visit(i)
+        date = v.date
+        exp = lot.expiration
+        q = v.quantity * f if f != 1 else v.quantity
+        day = date.toordinal()
+        if day < lot.first_received_ord:
+            return super().book_visit(i)
+        if exp is not None:
+            if date > exp:
+                return super().book_visit(i)
+            group = lot.fefo_group
+            if group is not None and q > 0:
+                lo = bisect.bisect_left(group.expirations, date)
+                hi = bisect.bisect_left(group.expirations, exp)
+                if lo < hi and group.first_at_least(lo, hi, q) >= 0:
+                    return super().book_visit(i)  # FEFO_VIOLATION: the reference says it
+        # the common row: nothing to report, book it
+        self._seen_visits.add(dup_key)
+        take = VisitTake(pk)
+        self.takes[i] = take
+        take.quantity = q
+        take.booked = True
+        if lot.cur_day != day:
+            if lot.cur_day is not None:
+                self._close_day(lot)
+            lot.cur_day = day
+        balance = lot.balance - q
+        lot.balance = balance
+        if lot.fefo_group is not None:
+            lot.fefo_group.update(lot.fefo_pos, balance)
+        lot.last_taker = v.ref
+        lot.used += q
+        cost = lot.cost
+        if cost is not None:
+            take.exact += q * cost
+        else:
+            self._estimate(take, pk, q)
+        if self.movements is not None:
+            self.movements.append(Movement(
+                "used", lot.product, lot.lot, lot.lot_key, lot.location, date, q,
+                q * cost if cost is not None else None, False, v.ref,
+                patient=v.patient, provider=v.provider, visit=visit_key(v)))
