@@ -5,6 +5,14 @@ float on the way, no rounding), so the file is byte-identical for the same input
 reader gets exactly what the ledger computed. The emitter is a small recursive function
 rather than `json.dumps(default=...)`, because the standard encoder can only write a
 Decimal as a string or as a (rounded) float.
+
+Speed: the elements of the big lists (a million-row practice has ~700,000 `by_visit`
+entries) are flat dicts of strings, numbers, dates and None. `_encode` writes those with
+a type-dispatch table (simplejson's own C string escaper, `str()` of a Decimal, as
+simplejson writes it) and hands anything else to simplejson, so the bytes are the same as
+simplejson's; measured 1.8x faster than a simplejson `encode()` call per element, whose
+per-call set-up (a new C encoder, a Python `default` callback for each date) dominates a
+small dict. tests/test_json_report_speed.py holds the two to identical output.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import simplejson
+from simplejson.encoder import encode_basestring as _escape
 
 from lotsync.version import __version__
 from lotsync.model import Finding, TableInput
@@ -45,6 +54,41 @@ _ENCODER = simplejson.JSONEncoder(use_decimal=True, separators=(", ", ": "), ens
                                   default=_default, allow_nan=False)
 
 
+def _date_text(d: dt.date) -> str:
+    return '"' + d.isoformat() + '"'
+
+
+#: How each flat value is written, by its exact type (a subclass goes to simplejson).
+_FLAT: dict[type, Callable[[Any], str]] = {
+    str: _escape,
+    type(None): lambda v: "null",
+    bool: lambda v: "true" if v else "false",
+    int: int.__repr__,
+    Decimal: Decimal.__str__,  # what simplejson's use_decimal writes: the Decimal's digits
+    dt.date: _date_text,
+}
+_KEYS: dict[str, str] = {}
+
+
+def _encode(value: Any) -> str:
+    """`_ENCODER.encode(value)`, byte for byte, faster for flat dicts (module doc)."""
+    f = _FLAT.get(value.__class__)
+    if f is not None:
+        return f(value)
+    if value.__class__ is not dict or not value:
+        return _ENCODER.encode(value)
+    parts = []
+    for k, v in value.items():
+        kt = _KEYS.get(k) if k.__class__ is str else None
+        if kt is None:
+            if k.__class__ is not str:
+                return _ENCODER.encode(value)
+            kt = _KEYS[k] = _escape(k) + ": "
+        f = _FLAT.get(v.__class__)
+        parts.append(kt + (f(v) if f is not None else _encode(v)))
+    return "{" + ", ".join(parts) + "}"
+
+
 def _write_value(value: Any, write: Callable[[str], Any], indent: int, expand: int) -> None:
     """Objects are expanded one key a line down to depth `expand`; lists one element a
     line; everything else on one line. Readable, diffable, and fast for a million visits."""
@@ -60,7 +104,7 @@ def _write_value(value: Any, write: Callable[[str], Any], indent: int, expand: i
     elif isinstance(value, (list, tuple)) and value:
         write("[\n")
         last = len(value) - 1
-        encode = _ENCODER.encode
+        encode = _encode
         for i, v in enumerate(value):
             write(pad)
             write(encode(v))
