@@ -39,7 +39,8 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
         missing_lot_notes = booker.missing_lot_suggestions
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
         names = {k: p.name for k, p in catalog.products.items()}
-        cogs = compute_cogs(practice.visits, booking.takes, names)
+        visit_keys = [visit_key(v) for v in practice.visits]
+        cogs = compute_cogs(practice.visits, booking.takes, names, visit_keys)
         findings: list[Finding] = []
         for f in parse_findings:
             if f.code == "MISSING_LOT":
@@ -55,7 +56,7 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
         sev = Counter(f.severity for f in findings)
         summary = Summary(
             lots=len(lots), visit_rows=len(practice.visits),
-            visits=len({visit_key(v) for v in practice.visits}),
+            visits=len(set(visit_keys)),
             errors=sev[Severity.ERROR], warnings=sev[Severity.WARNING], infos=sev[Severity.INFO],
             findings_by_code=dict(sorted(counts.items())))
         return Result(as_of=opts.as_of, options=opts, inputs=tuple(inputs), lots=tuple(lots),

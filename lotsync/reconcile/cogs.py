@@ -5,10 +5,18 @@ cost per unit of use); estimated cost (quantity no lot covered, or use of a lot 
 cost, at the product's weighted mean) is reported apart. Each `by_*` list adds up to
 `cogs.total` exactly. A visit is the rows sharing a visit ID, or else date + patient
 (+ provider).
+
+One pass over the rows adds every row into its visit and into one (provider, product,
+date) cell (exact Decimal sums from zero); the provider, product and month lines are sums
+of those cells. Nothing is grouped into index lists and summed again. A
+visit of one row reports that row's own figures. tests/cogs_reference.py keeps the grouped
+computation this replaced, and tests/test_ledger_properties.py holds the two to identical
+results.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 
 from lotsync.model import VisitRow
 from lotsync.reconcile.booking import VisitTake, visit_key
@@ -16,69 +24,107 @@ from lotsync.reconcile.lots import ZERO
 from lotsync.reconcile.result import Cogs, CogsLine, VisitCogs
 
 
-def _group(keys: list, n: int) -> dict:
-    """key -> the row positions that have it, in row order."""
-    groups: dict = {}
-    for i, k in enumerate(keys):
-        g = groups.get(k)
-        if g is None:
-            groups[k] = [i]
-        else:
-            g.append(i)
-    return groups
+class _Sum:
+    """A group's running sums (row order, from zero): cogs, revenue (None until a row has
+    a price), quantity."""
+
+    __slots__ = ("cogs", "revenue", "quantity")
+
+    def __init__(self) -> None:
+        self.cogs = ZERO
+        self.revenue = None
+        self.quantity = ZERO
+
+    def add(self, exact, price, quantity) -> None:
+        self.cogs += exact
+        if price is not None:
+            self.revenue = (ZERO if self.revenue is None else self.revenue) + price
+        self.quantity += quantity
+
+    def line(self, key: str) -> CogsLine:
+        rev = self.revenue
+        return CogsLine(key=key, cogs=self.cogs, revenue=rev,
+                        margin=(rev - self.cogs) if rev is not None else None, quantity=self.quantity)
 
 
-def _line(key: str, idx: list[int], exact: list, qty: list, price: list) -> CogsLine:
-    cogs = sum([exact[i] for i in idx], ZERO)
-    prices = [price[i] for i in idx if price[i] is not None]
-    rev = sum(prices, ZERO) if prices else None
-    return CogsLine(key=key, cogs=cogs, revenue=rev,
-                    margin=(rev - cogs) if rev is not None else None,
-                    quantity=sum([qty[i] for i in idx], ZERO))
+class _Visit(_Sum):
+    __slots__ = ("first", "take", "rows", "estimated", "inferred")
+
+    def __init__(self, v: VisitRow, t: VisitTake) -> None:
+        super().__init__()
+        self.first, self.take, self.rows = v, t, 0
+        self.estimated = ZERO
+        self.inferred = False
 
 
 def compute_cogs(visits: tuple[VisitRow, ...], takes: list[VisitTake | None],
-                 product_names: dict[str, str]) -> Cogs:
-    """Group once per dimension and add with the C `sum`: no per-row accumulator objects,
-    so a million visit rows cost a few list appends each."""
-    rows = [(v, t) for v, t in zip(visits, takes) if t is not None]
-    exact = [t.exact for _, t in rows]
-    est = [t.estimated for _, t in rows]
-    qty = [t.quantity for _, t in rows]
-    price = [v.price for v, _ in rows]
-    month_of: dict = {}
-    months = []
-    for v, _ in rows:
-        m = month_of.get(v.date)
-        if m is None:
-            m = month_of[v.date] = v.date.isoformat()[:7]
-        months.append(m)
-    n = len(rows)
-    by_visit = _group([visit_key(v) for v, _ in rows], n)
+                 product_names: dict[str, str], keys: list[str] | None = None) -> Cogs:
+    """COGS per visit, provider, product and month. `keys`: each visit row's visit_key,
+    when the caller has them already.
+
+    Rows are added into their visit and into one (provider, product, month) cell; the
+    provider, product and month lines are then sums over those few hundred cells. An exact
+    Decimal sum has the same value and digits in any order (its exponent is the least of
+    its terms'), so this equals summing each dimension row by row."""
+    if keys is None:
+        keys = [visit_key(v) for v in visits]
+    by_visit: dict[str, _Visit] = {}
+    cells: dict[tuple[str, str, dt.date], _Sum] = {}
+    total = estimated = ZERO
+    for v, t, key in zip(visits, takes, keys):
+        if t is None:
+            continue
+        exact, price, q, est = t.exact, v.price, t.quantity, t.estimated
+        total += exact
+        estimated += est
+        g = by_visit.get(key)
+        if g is None:
+            g = by_visit[key] = _Visit(v, t)
+        g.rows += 1
+        g.cogs += exact
+        g.quantity += q
+        g.estimated += est
+        if price is not None:
+            g.revenue = (ZERO if g.revenue is None else g.revenue) + price
+        if t.inferred:
+            g.inferred = True
+        ck = (v.provider or "", t.product_key, v.date)
+        c = cells.get(ck)
+        if c is None:
+            c = cells[ck] = _Sum()
+        c.cogs += exact
+        c.quantity += q
+        if price is not None:
+            c.revenue = (ZERO if c.revenue is None else c.revenue) + price
+    by_provider: dict[str, _Sum] = {}
+    by_product: dict[str, _Sum] = {}
+    by_month: dict[str, _Sum] = {}
+    for (provider, pk, date), c in cells.items():
+        for groups, k in ((by_provider, provider), (by_product, product_names[pk]),
+                          (by_month, date.isoformat()[:7])):
+            s = groups.get(k)
+            if s is None:
+                s = groups[k] = _Sum()
+            s.add(c.cogs, c.revenue, c.quantity)
     visits_out = []
-    for key, idx in by_visit.items():
-        v, t = rows[idx[0]]
-        if len(idx) == 1:  # most visits are one row: no grouping sums
+    for key, g in by_visit.items():
+        v, t = g.first, g.take
+        if g.rows == 1:  # one row: its own figures, as written
             rev = v.price
             visits_out.append(VisitCogs(visit=key, date=v.date, patient=v.patient, provider=v.provider,
                                         location=v.location, cogs=t.exact, revenue=rev,
                                         margin=(rev - t.exact) if rev is not None else None,
                                         inferred=t.inferred, estimated=t.estimated, quantity=t.quantity))
             continue
-        line = _line(key, idx, exact, qty, price)
+        rev = g.revenue
         visits_out.append(VisitCogs(visit=key, date=v.date, patient=v.patient, provider=v.provider,
-                                    location=v.location, cogs=line.cogs, revenue=line.revenue,
-                                    margin=line.margin,
-                                    inferred=any(rows[i][1].inferred for i in idx),
-                                    estimated=sum([est[i] for i in idx], ZERO), quantity=line.quantity))
+                                    location=v.location, cogs=g.cogs, revenue=rev,
+                                    margin=(rev - g.cogs) if rev is not None else None,
+                                    inferred=g.inferred, estimated=g.estimated, quantity=g.quantity))
     visits_out.sort(key=lambda x: (x.date, x.visit))
-    by_provider = _group([v.provider or "" for v, _ in rows], n)
-    by_product = _group([product_names[t.product_key] for _, t in rows], n)
-    by_month = _group(months, n)
     return Cogs(
-        total=sum(exact, ZERO), estimated=sum(est, ZERO), by_visit=tuple(visits_out),
-        by_provider=tuple(_line(k, by_provider[k], exact, qty, price) for k in sorted(by_provider)),
-        by_product=tuple(_line(k, by_product[k], exact, qty, price)
-                         for k in sorted(by_product, key=str.casefold)),
-        by_month=tuple(_line(k, by_month[k], exact, qty, price) for k in sorted(by_month)),
+        total=total, estimated=estimated, by_visit=tuple(visits_out),
+        by_provider=tuple(by_provider[k].line(k) for k in sorted(by_provider)),
+        by_product=tuple(by_product[k].line(k) for k in sorted(by_product, key=str.casefold)),
+        by_month=tuple(by_month[k].line(k) for k in sorted(by_month)),
     )

@@ -175,8 +175,11 @@ def _describe(cell: Any) -> str:
     return ""
 
 
-def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
-    """Typed rows of one detected table (see the module docstring for the rules)."""
+def parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool = True) -> ParsedTable:
+    """Typed rows of one detected table (see the module docstring for the rules).
+
+    `quick=False` turns off the column-wise builder of clean visit rows (`_quick_visits`),
+    so the tests can hold it to the general path."""
     assert det.kind is not None and det.header_row is not None
     sheet = det.sheet
     kind = det.kind
@@ -187,7 +190,7 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
     data = sheet.rows[det.header_row:]
     first_row = det.header_row + 1
     cols = {f: c.index for f, c in det.columns.items()}
-    raw_cols = {f: [r[j] if j < len(r) else None for r in data] for f, j in cols.items()}
+    raw_cols = _columns(data, cols)
     if "expiration" in raw_cols and sheet.formats is not None:
         _month_only_expirations(raw_cols["expiration"], det.header_row, cols["expiration"], sheet)
     parsers = {f: _field_parser(f, raw_cols[f], opts, sheet.date1904) for f in cols}
@@ -199,7 +202,15 @@ def parse_table(det: Detection, order: int, opts: ParseOptions) -> ParsedTable:
     findings: list[Finding] = []
     read = skipped = after = 0
     fast = _column_pass(data, raw_cols, parsers, required, date_field, opts.as_of)
+    quick_row = (_quick_visits(fast, table, data, first_row)
+                 if quick and fast is not None and kind is Kind.VISITS else None)
     for i, cells in enumerate(data):
+        if quick_row is not None:
+            typed = quick_row(i)
+            if typed is not None:
+                rows.append(typed)
+                read += 1
+                continue
         if fast is not None:
             vals = fast(i)
             if vals is _FUTURE:
@@ -372,6 +383,8 @@ def _column_pass(data: list[list[Any]], cols: dict[str, list], parsers: dict[str
             return _FUTURE
         return {f: v for f, col in columns if (v := col[i]) is not _BLANK}
 
+    row.columns = dict(columns)  # type: ignore[attr-defined]  # for _quick_visits
+    row.problem, row.future = problem, future  # type: ignore[attr-defined]
     return row
 
 
@@ -385,6 +398,57 @@ def _row_names(vals: dict[str, Any], date_field: str | None) -> dict[str, Any]:
             "lot": lot if isinstance(lot, str) and lot_key(lot) is not None else None,
             "location": vals.get("location") or None,
             "date": d if isinstance(d, dt.date) else None}
+
+
+def _columns(data: list[list[Any]], cols: dict[str, int]) -> dict[str, list]:
+    """Each field's column of cells (None past the end of a short row). A sheet from a
+    workbook is a rectangle: one C-level transpose; ragged CSV rows go cell by cell."""
+    if data and len({len(r) for r in data}) == 1 and data[0]:
+        t = list(zip(*data))
+        return {f: list(t[j]) if j < len(t) else [None] * len(data) for f, j in cols.items()}
+    return {f: [r[j] if j < len(r) else None for r in data] for f, j in cols.items()}
+
+
+def _quick_visits(fast, table: TableRef, data: list[list[Any]], first_row: int) -> Callable[[int], VisitRow | None]:
+    """Row i of a visit table as a VisitRow built straight from the parsed columns, or
+    None when the row needs the general path: blank or totals, after as_of, an unreadable
+    cell, a negative quantity or no lot (those rows get findings there). The same fields
+    `_build_row` fills, without a dict per row."""
+    c = fast.columns
+    problem, future = fast.problem, fast.future
+    n = len(next(iter(c.values()))) if c else 0
+    blank = [None] * n
+
+    def col(f: str) -> list:
+        return [None if v is _BLANK else v for v in c[f]] if f in c else blank
+
+    dates, products, qty, units, lots = col("date"), col("product"), col("quantity"), col("unit"), col("lot")
+    patients, providers, visit_ids = col("patient"), col("provider"), col("visit_id")
+    locations, prices = col("location"), col("price")
+
+    def build(i: int) -> VisitRow | None:
+        if i in problem or i in future:
+            return None
+        cells = data[i]
+        if not cells or _row_kind(cells) != "data":
+            return None
+        q, unit_text = qty[i]
+        if q < 0:
+            return None
+        lot = lots[i]
+        key = lot_key(lot) if lot else None
+        if key is None:
+            return None
+        unit = units[i]
+        if unit is None and unit_text:
+            unit = canon_unit(unit_text)
+        price = prices[i]
+        return VisitRow(ref=RowRef(table, first_row + i), date=dates[i], product=products[i],
+                        quantity=q, unit=unit, lot=lot, lot_key=key, patient=patients[i],
+                        provider=providers[i], visit_id=visit_ids[i],
+                        location=locations[i] or "", price=price[0] if price else None)
+
+    return build
 
 
 class _RowError(Exception):
