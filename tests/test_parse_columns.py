@@ -26,12 +26,13 @@ quantities = st.one_of(st.integers(-5, 60).map(float), st.decimals(0, 50, places
                        st.sampled_from(["20u", "1 syringe", "0.5 mL", "N/A", None, "", "-3", "?"]))
 lots = st.sampled_from(["C3709C3", "lot# c3709c3", "H8821", "N/A", "unknown", "-", None, "", 4512.0, " X1 "])
 words = st.sampled_from(["Botox", "botox ", "Juvederm  Voluma", None, "Dysport"])
-people = st.sampled_from(["Amy", "Bea", None, "  Cy  ", 7.0])
+people = st.sampled_from(["Amy", "Bea", None, "  Cy  ", 7.0, "Di\tEl", "Fa\u00a0Go", "Hu ", "", "   "])
+texts = st.sampled_from(["Amy", "Bea", None, "Ann  Lee", "Jo\nKim", " Max", "", "V\u00a01"])
 units = st.sampled_from([None, "u", "units", "mL", "syringe", "N/A", "vial"])
 places = st.sampled_from([None, "North", "South", "N/A", ""])
 prices = st.sampled_from([None, 120.0, "$1,200.50", "free", "", 0.0])
 rows = st.lists(st.tuples(dates, people, people, words, lots, quantities, units, places,
-                          st.sampled_from([None, "V1", "V2", 3.0]), prices).map(list),
+                          st.one_of(texts, st.sampled_from(["V1", "V2"])), prices).map(list),
                 min_size=1, max_size=40)
 
 

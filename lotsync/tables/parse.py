@@ -14,6 +14,7 @@ million cells with a few thousand distinct values is parsed a few thousand times
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Callable
@@ -143,10 +144,34 @@ def _field_parser(field_name: str, column_cells: list[Any], opts: ParseOptions,
             raise ValueError(hit.reason)
         return hit
 
+    parse.raw = raw  # type: ignore[attr-defined]  # which rule: _column_pass looks
     return parse
 
 
 _MISS = object()
+_UNTIDY_ONE = re.compile(r"\s\s|[^\S ]|^ | $")
+
+
+def _untidy_texts(distinct: set, parsed: dict[Any, Any]) -> set:
+    """Of a text column's distinct values (str or None), enter the ones `clean_text` would
+    return unchanged into `parsed` as themselves and return the rest (None, "", and text
+    with doubled, leading or trailing whitespace or tabs and newlines) for the per-value
+    rules. Exact: text without any of those is its own clean form. The test runs on all
+    the texts joined by "|" with C string methods (`isprintable` is false for every
+    whitespace but the space, and for other invisible characters: those go per value)."""
+    texts = [u for u in distinct if u]
+    rest = {u for u in distinct if not u}
+    joined = "|".join(texts)
+    if not (joined.isprintable() and "  " not in joined and " |" not in joined
+            and "| " not in joined and joined[:1] != " " and joined[-1:] != " "):
+        search = _UNTIDY_ONE.search
+        untidy = [u for u in texts if search(u)]
+        rest.update(untidy)
+        if untidy:
+            texts = [u for u in texts if u not in rest]
+    for u in texts:
+        parsed[u] = u
+    return rest
 
 
 class _Bad:
@@ -349,7 +374,12 @@ def _column_pass(data: list[list[Any]], cols: dict[str, list], parsers: dict[str
         bad: set = set()
         late: set = set()
         parse = parsers[f]
-        for u in set(raw):
+        distinct = set(raw)
+        if getattr(parse, "raw", None) is clean_text and kinds <= {str, type(None)}:
+            # free text (patients, visit IDs): thousands of distinct values, nearly all
+            # already tidy; one regex pass over them all says so (else each is cleaned)
+            distinct = _untidy_texts(distinct, parsed)
+        for u in distinct:
             if u is None or (isinstance(u, str) and not u.strip()):
                 parsed[u] = _BLANK
                 if f in required:
