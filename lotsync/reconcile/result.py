@@ -10,7 +10,7 @@ from decimal import Decimal
 from lotsync.model import Finding, Source, TableInput
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LotResult:
     product: str
     lot: str
@@ -38,7 +38,7 @@ class LotResult:
     created_by_transfer: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CogsLine:
     """One entry of a cogs `by_*` list; `key` is the visit, provider, product or month."""
 
@@ -49,7 +49,7 @@ class CogsLine:
     quantity: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VisitCogs:
     visit: str
     date: dt.date
