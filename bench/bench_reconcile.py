@@ -193,8 +193,9 @@ def _child_lotsync(args: dict, profile: bool) -> dict:
 
 # --- parent side ------------------------------------------------------------------------
 
-def run_child(mode: str, args: dict) -> dict:
-    """Run one measurement in a fresh interpreter; its own peak RSS comes with it."""
+def run_child(mode: str, args: dict, pythonpath: str | None = None) -> dict:
+    """Run one measurement in a fresh interpreter; its own peak RSS comes with it.
+    `pythonpath`: import lotsync from there (a snapshot) instead of the work tree."""
     fd, result_path = tempfile.mkstemp(prefix="bench-", suffix=".json", dir=OUT)
     os.close(fd)
     try:
@@ -202,7 +203,8 @@ def run_child(mode: str, args: dict) -> dict:
                result_path]
         load = float(Path("/proc/loadavg").read_text().split()[0])
         t = time.perf_counter()
-        p = subprocess.Popen(cmd)
+        env = dict(os.environ, PYTHONPATH=pythonpath) if pythonpath else None
+        p = subprocess.Popen(cmd, env=env)
         _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t
@@ -258,19 +260,21 @@ def bench_one(n: int, a) -> dict:
         ("lotsync-xlsx", "lotsync", {"sources": [str(files["inventory.xlsx"]), str(files["visits.xlsx"])]}),
         ("lotsync-csv", "lotsync", {"sources": [str(files["inventory.xlsx"]), str(files["visits.csv"])]}),
     ]
+    if a.baseline:  # the same two runs with another lotsync, interleaved with these
+        plan += [("baseline-xlsx", "lotsync", dict(plan[3][2])), ("baseline-csv", "lotsync", dict(plan[4][2]))]
     runs: dict[str, list[dict]] = {name: [] for name, _, _ in plan}
     for r in range(repeat):  # interleaved, so a busy spell on the machine hits every line
         for name, mode, args in plan:
             if mode == "lotsync":
                 if a.keep:
-                    out = Path(a.keep) / f"{n}-{name.split('-')[1]}"
+                    out = Path(a.keep) / f"{n}-{name.split('-')[1]}" / name.split("-")[0]
                     out.mkdir(parents=True, exist_ok=True)
                 else:
                     out = Path(tempfile.mkdtemp(prefix=f"run-{n}-", dir=OUT))
                 args = dict(args, out=str(out), as_of=meta["as_of"])
             print(f"N={n:,}: {name} run {r + 1}/{repeat} ...", file=sys.stderr)
             try:
-                runs[name].append(run_child(mode, args))
+                runs[name].append(run_child(mode, args, a.baseline if name.startswith("baseline") else None))
             finally:
                 if mode == "lotsync" and not a.keep:
                     shutil.rmtree(args["out"], ignore_errors=True)
@@ -293,8 +297,13 @@ def bench_one(n: int, a) -> dict:
         # than one thread would have more CPU than wall seconds)
         "cpu_lotsync_xlsx_over_cpu_fastexcel": round(results["lotsync-xlsx"]["cpu_total_s"] / results["fastexcel"]["cpu_total_s"], 2),
     }
+    if a.baseline:
+        b = results["baseline-xlsx"]
+        ratios["baseline_xlsx_over_fastexcel"] = round(b["total_s"] / fx, 2)
+        ratios["cpu_baseline_xlsx_over_cpu_fastexcel"] = round(b["cpu_total_s"] / results["fastexcel"]["cpu_total_s"], 2)
+        ratios["cpu_lotsync_xlsx_over_cpu_baseline_xlsx"] = round(results["lotsync-xlsx"]["cpu_total_s"] / b["cpu_total_s"], 2)
     return {"rows": meta["rows"], "lots": meta["lots"], "practice": str(d.relative_to(HERE.parent)),
-            "code": code_state(),
+            "code": code_state(), "baseline": a.baseline,
             "file_mb": sizes, "planted": meta.get("planted", {}), "repeat": repeat,
             "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
             "results": results, "ratios": ratios}
@@ -302,7 +311,8 @@ def bench_one(n: int, a) -> dict:
 
 LABELS = {"fastexcel": "bare fastexcel, visits.xlsx", "calamine": "bare calamine to_python, visits.xlsx",
           "csv": "bare csv.reader, visits.csv", "lotsync-xlsx": "lotsync, inventory+visits .xlsx",
-          "lotsync-csv": "lotsync, inventory.xlsx+visits.csv"}
+          "lotsync-csv": "lotsync, inventory.xlsx+visits.csv",
+          "baseline-xlsx": "baseline lotsync, .xlsx", "baseline-csv": "baseline lotsync, csv"}
 STAGES = ("read", "parse", "reconcile", "write", "other")
 
 
@@ -324,6 +334,8 @@ def print_table(entry: dict) -> None:
         print(head)
         print("-" * len(head))
         for k, label in LABELS.items():
+            if k not in r:
+                continue
             x = r[k]
             cells = "".join(f"{x[key][st]:9.2f}" if st in x[key] else f"{'-':>9}" for st in STAGES)
             tail = (f"{x['peak_mb']:9.0f}" if key == "stages" else
@@ -338,7 +350,12 @@ def print_table(entry: dict) -> None:
           f"peak memory / fastexcel's: {ra['lotsync_xlsx_peak_over_fastexcel_peak']:.1f}x; peak after each "
           "stage (MB): " + ", ".join(f"{k} {v:.0f}" for k, v in r["lotsync-xlsx"]["peak_after_stage_mb"].items()))
     print("1-min load average before each measurement (other work on this machine): "
-          + ", ".join(f"{r[k]['loadavg_1min_before']:.1f}" for k in LABELS))
+          + ", ".join(f"{r[k]['loadavg_1min_before']:.1f}" for k in LABELS if k in r))
+    if "baseline-xlsx" in r:
+        b = r["baseline-xlsx"]
+        print(f"baseline ({entry.get('baseline')}) xlsx run: {ra['baseline_xlsx_over_fastexcel']:.1f}x wall, "
+              f"{ra['cpu_baseline_xlsx_over_cpu_fastexcel']:.1f}x CPU of bare fastexcel, peak {b['peak_mb']:.0f} MB; "
+              f"this lotsync / baseline: {ra['cpu_lotsync_xlsx_over_cpu_baseline_xlsx']:.2f}x CPU")
     lx = r["lotsync-xlsx"]
     print(f"lotsync found {lx['findings']:,} findings ({lx['errors']:,} errors, {lx['warnings']:,} warnings, "
           f"{lx['infos']:,} infos) over {lx['rows']:,} visit rows and {lx['lots']:,} lots; report.json "
@@ -421,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", type=int, metavar="N", help="also profile lotsync's xlsx run at N rows (cProfile)")
     ap.add_argument("--top", type=int, default=25, help="functions listed per profile sort (default 25)")
     ap.add_argument("--no-bench", action="store_true", help="only --profile")
+    ap.add_argument("--baseline", metavar="DIR", help="also measure the lotsync under DIR (e.g. a `git archive` "
+                    "snapshot of an older commit), interleaved with this one")
     a = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     ns = [int(x.replace("_", "")) for x in a.rows.split(",") if x.strip()]

@@ -7,7 +7,7 @@ cost, at the product's weighted mean) is reported apart. Each `by_*` list adds u
 (+ provider).
 
 One pass over the rows adds every row into its visit and into one (provider, product,
-date) cell (exact Decimal sums from zero); the provider, product and month lines are sums
+month) cell (exact Decimal sums from zero); the provider, product and month lines are sums
 of those cells. Nothing is grouped into index lists and summed again. A
 visit of one row reports that row's own figures. tests/cogs_reference.py keeps the grouped
 computation this replaced, and tests/test_ledger_properties.py holds the two to identical
@@ -48,13 +48,25 @@ class _Sum:
 
 
 class _Visit(_Sum):
-    __slots__ = ("first", "take", "rows", "estimated", "inferred")
+    """A visit of two rows or more: its first row and the sums of all its rows."""
+
+    __slots__ = ("first", "estimated", "inferred")
 
     def __init__(self, v: VisitRow, t: VisitTake) -> None:
         super().__init__()
-        self.first, self.take, self.rows = v, t, 0
+        self.first = v
         self.estimated = ZERO
         self.inferred = False
+
+
+def _add_row(g: _Visit, t: VisitTake, price) -> None:
+    g.cogs += t.exact
+    g.quantity += t.quantity
+    g.estimated += t.estimated
+    if price is not None:
+        g.revenue = (ZERO if g.revenue is None else g.revenue) + price
+    if t.inferred:
+        g.inferred = True
 
 
 def compute_cogs(visits: tuple[VisitRow, ...], takes: list[VisitTake | None],
@@ -63,13 +75,15 @@ def compute_cogs(visits: tuple[VisitRow, ...], takes: list[VisitTake | None],
     when the caller has them already.
 
     Rows are added into their visit and into one (provider, product, month) cell; the
-    provider, product and month lines are then sums over those few hundred cells. An exact
+    provider, product and month lines are then sums over those few thousand cells. An exact
     Decimal sum has the same value and digits in any order (its exponent is the least of
     its terms'), so this equals summing each dimension row by row."""
     if keys is None:
         keys = [visit_key(v) for v in visits]
-    by_visit: dict[str, _Visit] = {}
-    cells: dict[tuple[str, str, dt.date], _Sum] = {}
+    # a visit's first row is kept as (row, take); a second row makes it a _Visit of sums
+    by_visit: dict[str, _Visit | tuple[VisitRow, VisitTake]] = {}
+    cells: dict[tuple[str, str, str], _Sum] = {}
+    month_of: dict[dt.date, str] = {}
     total = estimated = ZERO
     for v, t, key in zip(visits, takes, keys):
         if t is None:
@@ -79,16 +93,17 @@ def compute_cogs(visits: tuple[VisitRow, ...], takes: list[VisitTake | None],
         estimated += est
         g = by_visit.get(key)
         if g is None:
-            g = by_visit[key] = _Visit(v, t)
-        g.rows += 1
-        g.cogs += exact
-        g.quantity += q
-        g.estimated += est
-        if price is not None:
-            g.revenue = (ZERO if g.revenue is None else g.revenue) + price
-        if t.inferred:
-            g.inferred = True
-        ck = (v.provider or "", t.product_key, v.date)
+            by_visit[key] = (v, t)
+        else:
+            if g.__class__ is tuple:
+                first, ft = g
+                g = by_visit[key] = _Visit(first, ft)
+                _add_row(g, ft, first.price)
+            _add_row(g, t, price)
+        m = month_of.get(v.date)
+        if m is None:
+            m = month_of[v.date] = v.date.isoformat()[:7]
+        ck = (v.provider or "", t.product_key, m)
         c = cells.get(ck)
         if c is None:
             c = cells[ck] = _Sum()
@@ -99,23 +114,23 @@ def compute_cogs(visits: tuple[VisitRow, ...], takes: list[VisitTake | None],
     by_provider: dict[str, _Sum] = {}
     by_product: dict[str, _Sum] = {}
     by_month: dict[str, _Sum] = {}
-    for (provider, pk, date), c in cells.items():
-        for groups, k in ((by_provider, provider), (by_product, product_names[pk]),
-                          (by_month, date.isoformat()[:7])):
+    for (provider, pk, month), c in cells.items():
+        for groups, k in ((by_provider, provider), (by_product, product_names[pk]), (by_month, month)):
             s = groups.get(k)
             if s is None:
                 s = groups[k] = _Sum()
             s.add(c.cogs, c.revenue, c.quantity)
     visits_out = []
     for key, g in by_visit.items():
-        v, t = g.first, g.take
-        if g.rows == 1:  # one row: its own figures, as written
+        if g.__class__ is tuple:  # one row: its own figures, as written
+            v, t = g
             rev = v.price
             visits_out.append(VisitCogs(visit=key, date=v.date, patient=v.patient, provider=v.provider,
                                         location=v.location, cogs=t.exact, revenue=rev,
                                         margin=(rev - t.exact) if rev is not None else None,
                                         inferred=t.inferred, estimated=t.estimated, quantity=t.quantity))
             continue
+        v = g.first
         rev = g.revenue
         visits_out.append(VisitCogs(visit=key, date=v.date, patient=v.patient, provider=v.provider,
                                     location=v.location, cogs=g.cogs, revenue=rev,
