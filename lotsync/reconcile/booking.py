@@ -393,15 +393,19 @@ class Booker:
                              f"Products tab, or record the quantity in {info.unit}."
                              if info.unit else None))
 
+    def duplicate_key(self, v: VisitRow, pk: str) -> tuple:
+        """What makes two visit rows one treatment entered twice (DUPLICATE_ENTRY). A blank
+        unit is the unit of use (SPEC §1): `20` and `20 units` are one entry."""
+        return (v.date, v.patient, v.provider, pk, v.lot_key, v.quantity,
+                v.unit if v.unit is not None else self.cat.info(pk).unit)
+
     def book_visit(self, i: int) -> None:
         v: VisitRow = self.p.visits[i]
         cat = self.cat
         pk = cat.resolve(v.product)
         take = VisitTake(pk)
         self.takes[i] = take
-        # a blank unit is the unit of use (SPEC §1): `20` and `20 units` are one entry
-        dup_key = (v.date, v.patient, v.provider, pk, v.lot_key, v.quantity,
-                   v.unit if v.unit is not None else cat.info(pk).unit)
+        dup_key = self.duplicate_key(v, pk)
         if dup_key in self._seen_visits:
             self.add("DUPLICATE_ENTRY",
                      "This treatment repeats an earlier row exactly (date, patient, provider, "

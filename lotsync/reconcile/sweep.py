@@ -120,7 +120,7 @@ class SweepBooker(Booker):
         f = cat.factor(pk, v.unit)
         if f is None:
             return super().book_visit(i)
-        dup_key = (v.date, v.patient, v.provider, pk, key, v.quantity, v.unit)
+        dup_key = self.duplicate_key(v, pk)
         if dup_key in self._seen_visits:
             return super().book_visit(i)
         date = v.date
