@@ -37,6 +37,7 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
         booker = (Booker if reference else SweepBooker)(practice, catalog, opts)
         booking = booker.run()
         missing_lot_notes = booker.missing_lot_suggestions
+        del booker  # its working state (the event order, duplicate keys, ...) is done with
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
         names = {k: p.name for k, p in catalog.products.items()}
         visit_keys = [visit_key(v) for v in practice.visits]
