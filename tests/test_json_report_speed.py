@@ -35,3 +35,17 @@ def test_fast_encoder_keeps_exact_decimals_as_json_numbers_and_escapes_text():
     back = json.loads(text, parse_float=Decimal)
     assert back["patient"] == d["patient"] and back["date"] == "2026-01-31"
     assert back["cogs"] == Decimal("0.1000")
+
+
+texts = st.none() | st.text(max_size=10)
+decimals = st.decimals(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300)
+@given(st.tuples(st.text(max_size=10), st.dates(), texts, texts, st.text(max_size=6), decimals,
+                 st.none() | decimals, st.none() | decimals, st.booleans(), decimals, decimals))
+def test_a_by_visit_line_written_from_the_record_equals_its_dict_encoded(fields):
+    from lotsync.reconcile.result import VisitCogs
+    from lotsync.writers.json_report import _visit, _visit_json
+    v = VisitCogs(*fields)
+    assert _visit_json(v) == _ENCODER.encode(_visit(v))

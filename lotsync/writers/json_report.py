@@ -106,6 +106,8 @@ def _write_value(value: Any, write: Callable[[str], Any], indent: int, expand: i
         write("[\n")
         last = len(value) - 1
         encode = _encode
+        if isinstance(value, LazyRows) and value.to_json is not None:
+            encode, value = value.to_json, value.items  # straight from the records
         for i, v in enumerate(value):
             write(pad)
             write(encode(v))
@@ -120,10 +122,17 @@ class LazyRows(Sequence):
     practice is ~700,000 dicts, which the writer encodes one at a time instead of holding
     them all (about 100 MB at 200,000 rows). Indexing and iterating give ordinary dicts."""
 
-    __slots__ = ("_items", "_to_dict")
+    __slots__ = ("_items", "_to_dict", "to_json")
 
-    def __init__(self, items: Sequence, to_dict: Callable[[Any], dict]) -> None:
+    def __init__(self, items: Sequence, to_dict: Callable[[Any], dict],
+                 to_json: Callable[[Any], str] | None = None) -> None:
         self._items, self._to_dict = items, to_dict
+        #: writes one record as `_encode(to_dict(record))` would, without the dict
+        self.to_json = to_json
+
+    @property
+    def items(self) -> Sequence:
+        return self._items
 
     def __len__(self) -> int:
         return len(self._items)
@@ -190,6 +199,30 @@ def _visit(v: VisitCogs) -> dict:
             "inferred": v.inferred, "estimated": v.estimated, "quantity": v.quantity}
 
 
+_VISIT_TYPES = ((str,), (dt.date,), (str, type(None)), (str, type(None)), (str,), (Decimal,),
+                (Decimal, type(None)), (Decimal, type(None)), (bool,), (Decimal,), (Decimal,))
+
+
+def _visit_json(v: VisitCogs) -> str:
+    """`_encode(_visit(v))` without the dict: one format over the record's fields. A
+    record holding any other type than these goes through the dict (masked or future
+    fields stay exact)."""
+    vals = (v.visit, v.date, v.patient, v.provider, v.location, v.cogs, v.revenue, v.margin,
+            v.inferred, v.estimated, v.quantity)
+    for x, types in zip(vals, _VISIT_TYPES):
+        if x.__class__ not in types:
+            return _encode(_visit(v))
+    p, pr, rev, mar = v.patient, v.provider, v.revenue, v.margin
+    return (f'{{"visit": {_escape(v.visit)}, "date": "{v.date.isoformat()}", '
+            f'"patient": {"null" if p is None else _escape(p)}, '
+            f'"provider": {"null" if pr is None else _escape(pr)}, '
+            f'"location": {_escape(v.location)}, "cogs": {v.cogs}, '
+            f'"revenue": {"null" if rev is None else rev}, '
+            f'"margin": {"null" if mar is None else mar}, '
+            f'"inferred": {"true" if v.inferred else "false"}, "estimated": {v.estimated}, '
+            f'"quantity": {v.quantity}}}')
+
+
 def report_dict(r: Result) -> dict:
     t = r.totals
     s = r.summary
@@ -204,7 +237,7 @@ def report_dict(r: Result) -> dict:
         "findings": [finding_dict(f) for f in r.findings],
         "cogs": {
             "total": r.cogs.total, "estimated": r.cogs.estimated,
-            "by_visit": LazyRows(r.cogs.by_visit, _visit),
+            "by_visit": LazyRows(r.cogs.by_visit, _visit, _visit_json),
             "by_provider": [_line("provider", c) for c in r.cogs.by_provider],
             "by_product": [_line("product", c) for c in r.cogs.by_product],
             "by_month": [_line("month", c) for c in r.cogs.by_month],
