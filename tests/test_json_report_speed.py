@@ -49,3 +49,21 @@ def test_a_by_visit_line_written_from_the_record_equals_its_dict_encoded(fields)
     from lotsync.writers.json_report import _visit, _visit_json
     v = VisitCogs(*fields)
     assert _visit_json(v) == _ENCODER.encode(_visit(v))
+
+
+def test_the_report_dict_others_keep_serialises_with_the_standard_json_module(tmp_path):
+    """Callers keep report_dict() and json.dumps it (the journal's tests, the history):
+    only the writer's own dict is lazy."""
+    from helpers import reconcile_files, write_book
+    from lotsync.writers.json_report import LazyRows, render_json, report_dict
+    path = write_book(tmp_path / "clinic.xlsx", {
+        "Receiving": [["Product", "Lot", "Qty", "Unit Cost"], ["Botox", "C1", 100, 5]],
+        "Treatments": [["Date", "Patient", "Product", "Lot #", "Units"],
+                       [dt.date(2026, 1, 5), "P1", "Botox", "C1", 20]]})
+    result = reconcile_files([path])
+    d = report_dict(result)
+    assert isinstance(d["cogs"]["by_visit"], list)
+    back = json.loads(json.dumps(d, default=str))
+    assert back["cogs"]["by_visit"][0]["cogs"] == "100"
+    assert isinstance(report_dict(result, lazy=True)["cogs"]["by_visit"], LazyRows)
+    assert json.loads(render_json(result))["cogs"]["by_visit"][0]["cogs"] == 100

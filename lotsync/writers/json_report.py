@@ -223,7 +223,11 @@ def _visit_json(v: VisitCogs) -> str:
             f'"quantity": {v.quantity}}}')
 
 
-def report_dict(r: Result) -> dict:
+def report_dict(r: Result, lazy: bool = False) -> dict:
+    """report.json as a dict. `lazy=True` (for the writer only): `cogs.by_visit` is a
+    LazyRows, whose dicts are made one at a time as they are written; it indexes and
+    iterates like a list but `json.dumps` cannot encode it, so callers that keep or
+    serialise the dict get a plain list (the default)."""
     t = r.totals
     s = r.summary
     return {
@@ -237,7 +241,8 @@ def report_dict(r: Result) -> dict:
         "findings": [finding_dict(f) for f in r.findings],
         "cogs": {
             "total": r.cogs.total, "estimated": r.cogs.estimated,
-            "by_visit": LazyRows(r.cogs.by_visit, _visit, _visit_json),
+            "by_visit": (LazyRows(r.cogs.by_visit, _visit, _visit_json) if lazy
+                         else [_visit(v) for v in r.cogs.by_visit]),
             "by_provider": [_line("provider", c) for c in r.cogs.by_provider],
             "by_product": [_line("product", c) for c in r.cogs.by_product],
             "by_month": [_line("month", c) for c in r.cogs.by_month],
@@ -257,7 +262,7 @@ def report_dict(r: Result) -> dict:
 
 def render_json(r: Result) -> str:
     out: list[str] = []
-    _write_value(report_dict(r), out.append, 0, 2)
+    _write_value(report_dict(r, lazy=True), out.append, 0, 2)
     out.append("\n")
     return "".join(out)
 
@@ -265,7 +270,7 @@ def render_json(r: Result) -> str:
 def write_report_json(r: Result | dict, out_dir: Path) -> Path:
     """report.json from a Result, or from its dict (e.g. with the run history added)."""
     path = Path(out_dir) / "report.json"
-    data = r if isinstance(r, dict) else report_dict(r)
+    data = r if isinstance(r, dict) else report_dict(r, lazy=True)
     with atomic_output(path, "w", encoding="utf-8", newline="\n") as fh:
         _write_value(data, fh.write, 0, 2)
         fh.write("\n")
