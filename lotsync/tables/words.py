@@ -33,6 +33,9 @@ from lotsync.model import Kind
 STRONG, WEAK = 1.0, 0.6
 FUZZY_CUTOFF = 88.0
 
+#: On an equal score these fields win (SPEC §1: a bare Total on a receiving log is money).
+TIE_FIRST = frozenset({"total_cost"})
+
 #: Fields that hold a person; a role header ("Counted By") may only be one of these.
 PERSON_FIELDS = frozenset({"provider", "staff", "patient"})
 
@@ -62,6 +65,15 @@ class Vocabulary:
 _SPLIT_CASE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^0-9a-z#$%]+")
 _DIGITS = re.compile(r"^\d+$")
+#: A lower-case snake_case export column `<noun>_id` (`product_id`, `prod_lot_id`,
+#: `product_uom_id`) is a reference to a record of that noun (an ERP export writes the
+#: record's name there), so it is read as the noun. `Product ID`, `ProductoID`, `Batch ID`
+#: are typed by a person and name a code: they keep the head-noun rule.
+_REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id")
+#: Head nouns that French and Spanish put first (`Code Article`, `ID Producto`).
+#: Only the header's own word counts: `NDC Description` is a description (`ndc` only
+#: expands to code), `Code produit` is a code.
+HEAD_FIRST = frozenset({"code", "codigo", "id"})
 
 
 def strip_accents(text: str) -> str:
@@ -171,7 +183,8 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
 @lru_cache(maxsize=8192)
 def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     """Every field of any kind the header may name (best first), read as a person would."""
-    words, own, fuzzy = header_words(header)
+    ref = _REFERENCE.fullmatch(header)
+    words, own, fuzzy = header_words(ref.group(1) if ref else header)
     if not words:
         return ()
     v = vocabulary()
@@ -186,15 +199,20 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             if p <= ws and (w > best or (w == best and len(p) > len(matched))):
                 best, matched = w, p
         for p in kind_extra.get(f, ()):
+            # a kind's own phrase wins unless a longer (more specific) phrase already
+            # matched: `Date de facture` stays an invoice date on a purchase sheet
             wgt = WEAK + 0.2
-            if p <= ws and wgt >= best:
-                best, matched = wgt, p
+            if p <= ws and ((wgt >= best and len(p) >= len(matched)) or len(p) > len(matched)):
+                best, matched = max(best, wgt), p
         if not best:
             continue
-        if any(vp <= ws for vp in v.vetoes.get(f, ())):
-            continue
+        if any(vp <= ws and not vp <= matched for vp in v.vetoes.get(f, ())):
+            continue  # a veto word that is part of the deciding phrase vetoes nothing
         if content and content[-1] in v.veto_last.get(f, ()) and content[-1] not in matched:
             continue  # the head noun names something else: `Product Code`, `Dose Number`
+        if own and own[0] in HEAD_FIRST and content and content[0] in v.veto_last.get(f, ()) \
+                and content[0] not in matched:
+            continue  # the same head noun put first (French, Spanish): `Code produit`, `ID Producto`
         if is_person and f not in PERSON_FIELDS:
             continue
         explained = sum(1 for w in content if w in matched)
@@ -204,5 +222,7 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
         score = best * (0.7 + 0.3 * coverage) * (0.9 if fuzzy else 1.0)
         decided = tuple(w for w in dict.fromkeys(words) if w in matched)
         guesses.append(FieldGuess(f, round(score, 4), decided, fuzzy))
-    guesses.sort(key=lambda g: -g.score)
+    # ties broken by a fixed order, never by set iteration (which changes with the hash
+    # seed): money before a count, so a bare `Total` or `Montant` is an amount of money
+    guesses.sort(key=lambda g: (-g.score, g.field not in TIE_FIRST, g.field))
     return tuple(guesses)
