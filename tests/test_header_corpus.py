@@ -98,9 +98,29 @@ def test_headers_are_read_right_on_the_second_blind_set(capsys):
     assert acc >= BLIND2_FLOOR, wrong
 
 
+#: The third blind set (header_corpus_blind3.csv), gathered and committed before the tuning
+#: above, measured ONCE after it: 84.5% (142 of 168). The issue's 98% target is NOT met on a
+#: blind set. (Seen sets after tuning: tune 99.5%, spent held-out 97.1%, spent blind2 93.8%.)
+#: Of the 26 misses, 7 are named in Spanish/French words the vocabulary lacks, 6 are
+#: ERP/SAP short forms (DocNum, CardName, WhsCode, OrderedQty), and about 4 are labels a
+#: reasonable reader could dispute (`Invoice Amount`, `Entry Date` on a receiving screen).
+#: The labels were not changed after the measurement. This floor guards regressions only;
+#: the set is spent from here on.
+BLIND3_FLOOR = 0.84
+
+
+def test_headers_are_read_right_on_the_third_blind_set(capsys):
+    acc, wrong = accuracy("blind3")
+    with capsys.disabled():
+        print(f"\nthird blind set accuracy: {acc:.1%} ({len(wrong)} wrong)")
+        for w in wrong:
+            print("   ", w)
+    assert acc >= BLIND3_FLOOR, wrong
+
+
 def _tables() -> dict[tuple[str, str], list[dict]]:
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for r in corpus() + corpus(BLIND2):
+    for r in corpus() + corpus(BLIND2) + corpus(BLIND3):
         by[(r["source"], r["kind"])].append(r)
     return by
 
@@ -112,7 +132,11 @@ def _tables() -> dict[tuple[str, str], list[dict]]:
 #: quantity: from the header alone a person could read it either way; on a real sheet the
 #: values decide (a Y/N profile vetoes a quantity, SPEC §1), which this header-only test lacks.
 KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/resources/db/db-pharmacist/V001,V003 *.sql",
-                   "visits")}
+                   "visits"),
+                  # measured with the third blind set: a vaccination record's `Site` is the
+                  # body site of the injection, read as the clinic location (1 of 12 blind3 tables)
+                  ("github:NHSDigital/IOPS-FHIR-Simplifier-Backup GPConnectDirectCareAPIs-STU3/.../"
+                   "How-to-populate-Vaccinations/Example-HTML-render.page.md", "visits")}
 
 
 @pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known misread"))
