@@ -1,4 +1,4 @@
-"""A plain `pip install .` works: the wheel holds every data file lotsync reads (aliases,
+"""A plain `pip install .` works: the wheel holds every data file lotsync reads (vocabulary,
 report templates and stylesheet, the starter workbook and its definition), and lotsync
 installed from it into a fresh venv runs the demo and writes every report.
 
@@ -55,7 +55,7 @@ def test_the_wheel_holds_every_data_file(wheel):
                 if p.suffix in DATA_SUFFIXES}
     expected |= {"lotsync/templates/files/" + p.relative_to(ROOT / "templates").as_posix()
                  for p in (ROOT / "templates").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    assert "lotsync/tables/aliases.toml" in expected and "lotsync/templates/files/report.html.j2" in expected
+    assert "lotsync/tables/vocabulary.toml" in expected and "lotsync/templates/files/report.html.j2" in expected
     assert expected <= names, f"missing from the wheel: {sorted(expected - names)}"
 
 

@@ -2,8 +2,8 @@
 
 `normalize_header` decides when a mapping file's header and a sheet's header are the same
 (case, spaces and punctuation ignored; `#`, `No`, `No.`, `Number` alike). How a header is
-read as a field is tables/words.py with its vocabulary.toml; `aliases.toml` remains the
-list of plain spellings the blank templates use (templates/build.py).
+read as a field is tables/words.py with its vocabulary.toml (the exact-spelling list,
+aliases.toml, went with issue 9: nothing read it any more).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ fails when the two drift, so after changing the definition run
     python -m lotsync.templates.build
 
 to write the file again. Every header is a spelling lotsync reads without a mapping file
-(`lotsync/tables/aliases.toml`), and every column of every tab maps to a field, so a
+(header detection, `lotsync/tables/vocabulary.toml`), and every column of every tab maps to a field, so a
 filled-in starter reconciles with no mapping and no unused columns (tested).
 
 Each data tab has a frozen, bold header row, widths that fit, date and money formats, and
@@ -23,7 +23,7 @@ quantities, and the adjustment types lotsync knows.
 
 Rejected: the definition in Python (v0.1: changing a prompt meant editing code); YAML
 (a second parser for one file; TOML is in the standard library and is what lotsync.toml
-and aliases.toml already use).
+and vocabulary.toml already use).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class _Strict(BaseModel):
 
 
 class Col(_Strict):
-    header: str = Field(min_length=1)  # exactly a spelling lotsync reads (aliases.toml)
+    header: str = Field(min_length=1)  # a header lotsync reads without a mapping (tested)
     width: float = Field(gt=0)
     kind: Kind = "text"
     note: str = ""  # the input prompt shown when the cell is selected
