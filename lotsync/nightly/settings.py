@@ -51,6 +51,7 @@ from urllib.parse import quote
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
+from lotsync.books.journal import Accounts  # [accounting]'s defaults are the journal's
 from lotsync.nightly.history import DEFAULT_HISTORY  # .lotsync/history.sqlite, beside the config
 from lotsync.tables.mapping import KindName, Mapping, SheetMapping
 from lotsync.tables.mapping import _loc  # one spelling of a key path: sources[2].path
@@ -97,13 +98,14 @@ class AccountingSettings(BaseModel):
     `[accounting.cogs_by_category]`: a COGS account per product category of the catalog."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    inventory_account: str = "1400 Inventory"
-    cogs_account: str = "5000 Cost of goods sold"
-    waste_account: str = "5100 Waste"
-    expired_account: str = "5110 Expired write-off"
-    shrinkage_account: str = "5120 Inventory shrinkage"
-    adjustment_account: str = "5130 Inventory adjustments"
-    returns_account: str = "2000 Accounts payable"
+    # The defaults are the journal's own (books.journal.Accounts), written once.
+    inventory_account: str = Accounts.inventory
+    cogs_account: str = Accounts.cogs
+    waste_account: str = Accounts.waste
+    expired_account: str = Accounts.expired
+    shrinkage_account: str = Accounts.shrinkage
+    adjustment_account: str = Accounts.adjustment
+    returns_account: str = Accounts.returns
     cogs_by_category: dict[str, str] = Field(default_factory=dict)
     tracking_category: str = "Location"  # Xero's tracking category for the location
     xero_tax_rate: str = "Tax Exempt"  # Xero needs a tax rate name on every line
@@ -118,7 +120,6 @@ class AccountingSettings(BaseModel):
 
     def accounts(self):
         """The pure journal's `Accounts`."""
-        from lotsync.books.journal import Accounts
         return Accounts(inventory=self.inventory_account, cogs=self.cogs_account, waste=self.waste_account,
                         expired=self.expired_account, shrinkage=self.shrinkage_account,
                         adjustment=self.adjustment_account, returns=self.returns_account,
