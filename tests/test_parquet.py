@@ -126,3 +126,15 @@ def test_parquet_in_lotsync_toml_outputs(demo_files, tmp_path):
 def test_reading_a_folder_without_parquet_files_is_one_clear_error(tmp_path):
     with pytest.raises(lotsync.SourceNotFoundError, match="lots.parquet"):
         lotsync.read_parquet(tmp_path)
+
+
+def test_a_reconciliation_writes_the_same_parquet_files_as_the_command(parquet_run, demo_files, tmp_path):
+    """`Reconciliation.to_parquet` (a notebook's way) writes what `--format parquet` wrote."""
+    _, out = parquet_run
+    paths = lotsync.reconcile(demo_files, as_of=DEMO_AS_OF).to_parquet(tmp_path)
+    assert sorted(p.name for p in paths) == sorted(f"{n}.parquet" for n in FRAMES)
+    assert all(p.parent == tmp_path / "parquet" and p.is_file() for p in paths)
+    assert not [p for p in tmp_path.rglob(".*")]  # atomic: no temporary file left
+    mine, theirs = lotsync.read_parquet(tmp_path), lotsync.read_parquet(out)
+    for name in FRAMES:
+        pd.testing.assert_frame_equal(mine[name], theirs[name], check_exact=True)
