@@ -238,3 +238,20 @@ def test_the_starter_file_is_valid_and_never_overwritten(tmp_path):
     with pytest.raises(FileExistsError, match="already exists"):
         write_starter(p)
     assert p.read_text() == "# mine\n"
+
+
+def test_config_show_after_config_init_lists_the_starters_sources_before_they_exist(tmp_path, monkeypatch):
+    """`lotsync config --init` then `lotsync config --show` (the README's flow) shows the
+    settings, although the starter's Inventory.xlsx is not written yet; a run still refuses."""
+    import subprocess
+    import sys
+    monkeypatch.chdir(tmp_path)
+    cmd = [sys.executable, "-m", "lotsync"]
+    assert subprocess.run([*cmd, "config", "--init"], capture_output=True, text=True).returncode == 0
+    shown = subprocess.run([*cmd, "config", "--show"], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert str(tmp_path / "Inventory.xlsx") in shown.stdout
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.path: no file matches 'Inventory.xlsx'"):
+        load_config(None, tmp_path)
+    run_ = subprocess.run([*cmd, "reconcile"], capture_output=True, text=True)
+    assert run_.returncode == 2 and "no file matches" in run_.stderr and "Traceback" not in run_.stderr

@@ -51,7 +51,7 @@ def config(config_path, show, init_path) -> None:
     if init_path:
         click.echo(f"Wrote {write_starter(init_path)}")
         return
-    cfg = load_config(config_path, Path.cwd())
+    cfg = load_config(config_path, Path.cwd(), check_sources=False)
     if cfg is None and not show:
         raise CannotRun("no lotsync.toml here; 'lotsync config --init' writes a starter")
     click.echo(show_settings(effective_settings(cfg, {})))
@@ -78,7 +78,7 @@ def history(config_path, history_path, run_id, as_json) -> None:
     )
     from lotsync.nightly.settings import effective_settings, load_config
 
-    cfg = load_config(config_path, Path.cwd())
+    cfg = load_config(config_path, Path.cwd(), check_sources=False)
     s = effective_settings(cfg, {"history": history_path})
     if s["history"] is None:
         raise CannotRun("no history: run with a lotsync.toml, or name one with --history")

@@ -303,11 +303,15 @@ class ConfigMapping(Mapping):
         return entry.model_copy(update={"kind": pinned.kind}), cols
 
 
-def load_config(path: Path | str | None, cwd: Path | str) -> Config | None:
+def load_config(path: Path | str | None, cwd: Path | str, *,
+                check_sources: bool = True) -> Config | None:
     """Read `path` (or `cwd/lotsync.toml` when path is None; None when there is none).
 
     Raises ConfigError (one line) for a file that cannot be used, including a source
     that matches no file: a nightly run should fail loudly, not reconcile half a practice.
+    Commands that only show settings or the history (`config --show`, `history`) pass
+    `check_sources=False`: a source not written yet (the starter's Inventory.xlsx) is then
+    listed with no files instead of refusing to show anything.
     """
     cwd = Path(cwd)
     if path is None:
@@ -330,10 +334,11 @@ def load_config(path: Path | str | None, cwd: Path | str) -> Config | None:
         raise ConfigError(f"{shown}: not valid TOML ({_one_line(e)})") from None
     except OSError as e:
         raise ConfigError(f"{shown}: cannot read it ({e.strerror or e})") from None
-    return config_from_dict(data, p, shown=shown)
+    return config_from_dict(data, p, shown=shown, check_sources=check_sources)
 
 
-def config_from_dict(data: dict, path: Path, shown: str | None = None) -> Config:
+def config_from_dict(data: dict, path: Path, shown: str | None = None, *,
+                     check_sources: bool = True) -> Config:
     """Validate and resolve already-parsed TOML (`path` locates relative paths)."""
     shown = shown or path.name
     try:
@@ -342,7 +347,8 @@ def config_from_dict(data: dict, path: Path, shown: str | None = None) -> Config
         raise ConfigError(f"{shown}: {_error_line(e.errors()[0], data)}") from None
     base = path.parent
     out = _resolve(base, cf.out)
-    sources = tuple(_resolve_source(i, s, base, shown, out) for i, s in enumerate(cf.sources))
+    sources = tuple(_resolve_source(i, s, base, shown, out, check_sources)
+                    for i, s in enumerate(cf.sources))
     _check_gsheet_overlap(sources, shown)
     history = None if cf.history is False else _resolve(base, str(cf.history))
     mapping = ConfigMapping(columns=cf.mapping.columns, sheets=cf.mapping.sheets,
@@ -356,7 +362,14 @@ def _resolve(base: Path, p: str) -> Path:
     return q if q.is_absolute() else base / q
 
 
-def _resolve_source(i: int, s: SourceEntry, base: Path, shown: str, out: Path) -> Source:
+def _resolve_source(i: int, s: SourceEntry, base: Path, shown: str, out: Path,
+                    check: bool = True) -> Source:
+    if not check and s.gsheet is None:
+        try:
+            return _resolve_source(i, s, base, shown, out)
+        except ConfigError:  # shown as configured; a run would refuse it with one line
+            return Source(i, s, files=(str(_resolve(base, s.path.strip())),),
+                          tab=s.tab.strip() if s.tab else None)
     where = f"{shown}: sources[{i}]"
     if s.gsheet is not None:
         from lotsync.readers.gsheets import parse_gsheet_source
