@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import replace
 from decimal import Decimal, localcontext
+from typing import Iterable, Sequence
 
 from lotsync.findings import assign_ids, sort_findings
 from lotsync.model import Finding, Practice, Severity, TableInput
@@ -19,7 +20,7 @@ from lotsync.reconcile.catalog import build_catalog
 from lotsync.reconcile.checks import check_lots
 from lotsync.reconcile.cogs import compute_cogs, visit_key
 from lotsync.reconcile.lots import LEDGER_CONTEXT, ZERO
-from lotsync.reconcile.result import LotResult, Options, Result, Summary, Totals, UseNext
+from lotsync.reconcile.result import Cogs, LotResult, Options, Result, Summary, Totals, UseNext
 from lotsync.reconcile.sweep import SweepBooker
 
 __all__ = ["reconcile", "Options", "Result"]
@@ -42,27 +43,37 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
         names = {k: p.name for k, p in catalog.products.items()}
         visit_keys = [visit_key(v) for v in practice.visits]
         cogs = compute_cogs(practice.visits, booking.takes, names, visit_keys)
-        findings: list[Finding] = []
-        for f in parse_findings:
-            if f.code == "MISSING_LOT":
-                note = missing_lot_notes.get((f.source.file, f.source.sheet, f.source.row))
-                if note:
-                    f = replace(f, suggestion=note)
-            findings.append(f)
-        findings.extend(booking.findings)
-        findings.extend(lot_findings)
-        findings = assign_ids(sort_findings(findings))
-        totals = compute_totals(lots, cogs.total, cogs.estimated, opts)
-        counts = Counter(f.code for f in findings)
-        sev = Counter(f.severity for f in findings)
-        summary = Summary(
-            lots=len(lots), visit_rows=len(practice.visits),
-            visits=len(set(visit_keys)),
-            errors=sev[Severity.ERROR], warnings=sev[Severity.WARNING], infos=sev[Severity.INFO],
-            findings_by_code=dict(sorted(counts.items())))
-        return Result(as_of=opts.as_of, options=opts, inputs=tuple(inputs), lots=tuple(lots),
-                      findings=tuple(findings), cogs=cogs, totals=totals, summary=summary,
-                      fefo_next=tuple(use_next(lots, opts)), movements=tuple(booking.movements))
+        return assemble_result(practice, opts, inputs, parse_findings, missing_lot_notes,
+                               [*booking.findings, *lot_findings], lots, cogs,
+                               len(set(visit_keys)), booking.movements)
+
+
+def assemble_result(practice: Practice, opts: Options, inputs: Sequence[TableInput],
+                    parse_findings: Sequence[Finding], missing_lot_notes: dict,
+                    ledger_findings: Iterable[Finding], lots: list[LotResult], cogs: Cogs,
+                    visits: int, movements: Iterable) -> Result:
+    """The step every way of booking ends with (one run, or parts merged): parse findings
+    given their MISSING_LOT suggestion, every finding sorted and given its id, the totals,
+    the summary and the frozen Result."""
+    findings: list[Finding] = []
+    for f in parse_findings:
+        if f.code == "MISSING_LOT":
+            note = missing_lot_notes.get((f.source.file, f.source.sheet, f.source.row))
+            if note:
+                f = replace(f, suggestion=note)
+        findings.append(f)
+    findings.extend(ledger_findings)
+    findings = assign_ids(sort_findings(findings))
+    totals = compute_totals(lots, cogs.total, cogs.estimated, opts)
+    counts = Counter(f.code for f in findings)
+    sev = Counter(f.severity for f in findings)
+    summary = Summary(
+        lots=len(lots), visit_rows=len(practice.visits), visits=visits,
+        errors=sev[Severity.ERROR], warnings=sev[Severity.WARNING], infos=sev[Severity.INFO],
+        findings_by_code=dict(sorted(counts.items())))
+    return Result(as_of=opts.as_of, options=opts, inputs=tuple(inputs), lots=tuple(lots),
+                  findings=tuple(findings), cogs=cogs, totals=totals, summary=summary,
+                  fefo_next=tuple(use_next(lots, opts)), movements=tuple(movements))
 
 
 def compute_totals(lots: list[LotResult], cogs: Decimal, estimated: Decimal, opts: Options) -> Totals:

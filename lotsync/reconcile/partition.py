@@ -37,20 +37,18 @@ depend on the global order).
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import localcontext
 from typing import Callable, Iterable, Sequence
 
-from lotsync.findings import assign_ids, sort_findings
-from lotsync.model import Finding, Practice, Severity, TableInput
-from lotsync.reconcile import compute_totals, use_next
+from lotsync.model import Finding, Practice, TableInput
+from lotsync.reconcile import assemble_result
 from lotsync.reconcile.booking import VisitTake, book_events
 from lotsync.reconcile.catalog import build_catalog
 from lotsync.reconcile.checks import check_lots
 from lotsync.reconcile.cogs import compute_cogs, visit_key
 from lotsync.reconcile.lots import LEDGER_CONTEXT
-from lotsync.reconcile.result import LotResult, Movement, Options, Result, Summary
+from lotsync.reconcile.result import LotResult, Movement, Options, Result
 
 __all__ = ["Part", "PartResult", "product_groups", "split_practice", "reconcile_part",
            "merge_parts", "reconcile_partitioned"]
@@ -183,29 +181,11 @@ def merge_parts(practice: Practice, parts: Sequence[PartResult], opts: Options,
             lots.extend(pr.lots)
         lots.sort(key=lambda r: (r.product.casefold(), r.lot_key, r.location))
         cogs = compute_cogs(practice.visits, takes, names)
-        findings: list[Finding] = []
-        for f in parse_findings:
-            if f.code == "MISSING_LOT":
-                note = notes.get((f.source.file, f.source.sheet, f.source.row))
-                if note:
-                    f = replace(f, suggestion=note)
-            findings.append(f)
-        for pr in parts:
-            findings.extend(pr.findings)
-        findings = assign_ids(sort_findings(findings))
-        totals = compute_totals(lots, cogs.total, cogs.estimated, opts)
-        counts = Counter(f.code for f in findings)
-        sev = Counter(f.severity for f in findings)
-        summary = Summary(
-            lots=len(lots), visit_rows=len(practice.visits),
-            visits=len({visit_key(v) for v in practice.visits}),
-            errors=sev[Severity.ERROR], warnings=sev[Severity.WARNING], infos=sev[Severity.INFO],
-            findings_by_code=dict(sorted(counts.items())))
         movements = sorted((m for pr in parts for m in pr.movements),
                            key=lambda m: m.date.toordinal() if m.date else 0)
-        return Result(as_of=opts.as_of, options=opts, inputs=tuple(inputs), lots=tuple(lots),
-                      findings=tuple(findings), cogs=cogs, totals=totals, summary=summary,
-                      fefo_next=tuple(use_next(lots, opts)), movements=tuple(movements))
+        return assemble_result(practice, opts, inputs, parse_findings, notes,
+                               [f for pr in parts for f in pr.findings], lots, cogs,
+                               len({visit_key(v) for v in practice.visits}), movements)
 
 
 def reconcile_partitioned(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] = (),
