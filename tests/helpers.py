@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -150,3 +151,17 @@ def ledger_identity_holds(l: LotResult) -> bool:
     return l.derived_remaining == (l.received + l.transferred_in - l.transferred_out - l.used
                                    - l.wasted - l.expired_out - l.returned + l.adjusted
                                    + l.count_variance)
+
+
+def output_bytes(out: Path) -> bytes:
+    """Every byte lotsync wrote under `out`, with each xlsx's XML parts unzipped, so that a
+    test can assert a patient's name appears nowhere (the xlsx is compressed otherwise)."""
+    blob = b""
+    for p in sorted(out.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            if p.suffix == ".xlsx":
+                with zipfile.ZipFile(p) as z:
+                    data = b"".join(z.read(n) for n in z.namelist())
+            blob += data
+    return blob

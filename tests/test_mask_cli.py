@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import openpyxl
 
+from helpers import output_bytes
 from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
 
 
@@ -23,18 +23,6 @@ def _patients(practice: Path) -> set[str]:
             if row and isinstance(row[1], str):
                 names.add(row[1])
     return names
-
-
-def _all_bytes(out: Path) -> bytes:
-    blob = b""
-    for p in out.rglob("*"):
-        if p.is_file():
-            data = p.read_bytes()
-            if p.suffix == ".xlsx":
-                with zipfile.ZipFile(p) as z:
-                    data = b"".join(z.read(n) for n in z.namelist())
-            blob += data
-    return blob
 
 
 def _run(practice: Path, out: Path, key: str | None) -> subprocess.CompletedProcess:
@@ -56,7 +44,7 @@ def test_masked_outputs_contain_no_patient_name(tmp_path):
     out = tmp_path / "out"
     assert {p.name for p in out.iterdir()} >= {"report.json", "findings.csv", "report.xlsx", "report.html"}
     assert not (out / "corrected").exists()  # the clinic's own sheets carry names
-    blob = _all_bytes(out) + r.stdout.encode()
+    blob = output_bytes(out) + r.stdout.encode()
     leaked = [n for n in names if n.encode() in blob or n.split()[-1].encode() + b", " in blob]
     assert leaked == []
     assert b"P-" in blob  # pseudonyms are there instead
