@@ -51,11 +51,14 @@ def sheet_edit(data: bytes, old: bytes, new: bytes) -> bytes:
 
 
 # ------------------------------------------------------------------ item 4
+def write_padded_edit(path: Path, anchor: bytes, replacement: bytes) -> Path:
+    """A small real workbook whose sheet XML has `anchor` replaced, padded past 3 MB."""
+    return rf.write(path, padded(sheet_edit(rf.xlsx_bytes(rf.small_workbook()), anchor, replacement)))
+
+
 def test_3mb_xlsx_with_a_single_quoted_cell_at_xfd1048576_does_not_abort(tmp_path):
-    base = rf.xlsx_bytes(rf.small_workbook())
-    data = padded(sheet_edit(base, b"</sheetData>",
-                             b"<row r=\"1048576\"><c r='XFD1048576'><v>7</v></c></row></sheetData>"))
-    path = rf.write(tmp_path / "quoted.xlsx", data)
+    path = write_padded_edit(tmp_path / "quoted.xlsx", b"</sheetData>",
+                             b"<row r=\"1048576\"><c r='XFD1048576'><v>7</v></c></row></sheetData>")
     assert path.stat().st_size > 3 * 1024**2
     pf = preflight.check(path)
     assert pf.max_col == 16_384 and pf.max_row == 1_048_576  # the scan sees the quoted form
@@ -63,30 +66,24 @@ def test_3mb_xlsx_with_a_single_quoted_cell_at_xfd1048576_does_not_abort(tmp_pat
 
 
 def test_3mb_xlsx_with_the_far_row_written_first_does_not_abort(tmp_path):
-    base = rf.xlsx_bytes(rf.small_workbook())
-    data = padded(sheet_edit(base, b"<sheetData>",
-                             b'<sheetData><row r="1048576"><c r="XFD1048576"><v>7</v></c></row>'))
-    path = rf.write(tmp_path / "far-first.xlsx", data)
+    path = write_padded_edit(tmp_path / "far-first.xlsx", b"<sheetData>",
+                             b'<sheetData><row r="1048576"><c r="XFD1048576"><v>7</v></c></row>')
     pf = preflight.check(path)
     assert pf.max_row == 1_048_576  # not the last row tag (3)
     survived_with_one_line_or_read(check(path))
 
 
 def test_3mb_xlsx_with_a_six_digit_row_out_of_order_goes_to_the_guarded_child(tmp_path):
-    base = rf.xlsx_bytes(rf.small_workbook())
-    data = padded(sheet_edit(base, b"<sheetData>",
-                             b'<sheetData><row r="999999"><c r="XFD999999"><v>7</v></c></row>'))
-    path = rf.write(tmp_path / "six-digits.xlsx", data)
+    path = write_padded_edit(tmp_path / "six-digits.xlsx", b"<sheetData>",
+                             b'<sheetData><row r="999999"><c r="XFD999999"><v>7</v></c></row>')
     pf = preflight.check(path)
     assert pf.row_bound >= 999_999 and not workbook.vouched(pf) and workbook.needs_child(pf)
     survived_with_one_line_or_read(check(path))
 
 
 def test_3mb_xlsx_with_a_reference_form_the_scan_cannot_read_goes_to_the_guarded_child(tmp_path):
-    base = rf.xlsx_bytes(rf.small_workbook())
-    data = padded(sheet_edit(base, b"</sheetData>",
-                             b'<row r="1048576"><c\tr="XFD1048576"><v>7</v></c></row></sheetData>'))
-    path = rf.write(tmp_path / "tab.xlsx", data)
+    path = write_padded_edit(tmp_path / "tab.xlsx", b"</sheetData>",
+                             b'<row r="1048576"><c\tr="XFD1048576"><v>7</v></c></row></sheetData>')
     pf = preflight.check(path)
     assert pf.odd_refs and workbook.needs_child(pf)
     proc = check(path)
