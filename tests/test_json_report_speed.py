@@ -67,3 +67,112 @@ def test_the_report_dict_others_keep_serialises_with_the_standard_json_module(tm
     assert back["cogs"]["by_visit"][0]["cogs"] == "100"
     assert isinstance(report_dict(result, lazy=True)["cogs"]["by_visit"], LazyRows)
     assert json.loads(render_json(result))["cogs"]["by_visit"][0]["cogs"] == 100
+
+
+# --- the batch (column-at-a-time) writer against the general encoder --------------------
+
+def _general_layout(value, indent: int = 0, expand: int = 2) -> str:
+    """report.json's layout (SPEC §4) written with nothing but the general encoder: objects
+    expanded one key a line down to depth 2, lists one element a line, each element
+    `simplejson` with `use_decimal`. The batch writer must give these bytes."""
+    pad = "  " * (indent + 1)
+    if isinstance(value, dict) and expand > 0 and value:
+        lines = [f"{pad}{_ENCODER.encode(str(k))}: {_general_layout(v, indent + 1, expand - 1)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(lines) + "\n" + "  " * indent + "}"
+    if isinstance(value, (list, tuple)) and value:
+        return ("[\n" + ",\n".join(pad + _ENCODER.encode(v) for v in value)
+                + "\n" + "  " * indent + "]")
+    return _ENCODER.encode(value)
+
+
+def _result_with_every_field_type(tmp_path):
+    """A reconciled practice whose report holds every kind of value report.json writes:
+    non-ASCII text, None (no provider, no charge, no expiration), Decimals with exponents
+    and trailing zeros, masked patients and visits, lots without a source, and sources
+    of Google Sheets (a title) beside files (none)."""
+    from dataclasses import replace
+
+    from helpers import reconcile_files, write_book
+    from lotsync.audit.mask import mask_result
+    from lotsync.model import Source
+    path = write_book(tmp_path / "Clínica Ñandú.xlsx", {
+        "Receiving": [["Product", "Lot", "Expiration", "Qty", "Unit Cost", "Remaining"],
+                      ["Botox® 100U", "C1", dt.date(2026, 12, 31), 100, 5.25, 10],
+                      ["Juvéderm Ultra", "JU-9", None, 4, 310, None],
+                      ["Botox® 100U", "C2", dt.date(2027, 1, 31), 100, None, 100]],
+        "Treatments": [["Date", "Patient", "Provider", "Product", "Lot #", "Units", "Charge"],
+                       [dt.date(2026, 1, 5), "Zoë Ångström", "Dr. Łukasz", "Botox® 100U", "C1", 20, 240],
+                       [dt.date(2026, 1, 6), "María \"Mia\" O'Neil", None, "Juvéderm Ultra", "JU-9", 1, None],
+                       [dt.date(2026, 1, 6), "=cmd|' /C calc'!A0", "NP 😀", "Botox® 100U", "", 12.5, 150],
+                       [dt.date(2026, 1, 7), "Ann\nLee", "Dr. Łukasz", "Botox® 100U", "C9", 3, 36]]})
+    result = mask_result(reconcile_files([path]), b"k" * 32)
+    exponents = (Decimal("1E+2"), Decimal("-0"), Decimal("0.10"), Decimal("12.500"))
+    by_visit = tuple(replace(v, cogs=exponents[i % 4], estimated=exponents[(i + 1) % 4],
+                             quantity=exponents[(i + 2) % 4], margin=None if i % 2 else v.margin)
+                     for i, v in enumerate(result.cogs.by_visit))
+    titled = Source("1AbCdEf", "Treatments", 3, "Lot #", "E3", title="Glow Spa — Inventory ✓")
+    findings = tuple(replace(f, source=titled) if i % 2 else f
+                     for i, f in enumerate(result.findings))
+    lots = tuple(replace(l, source=None) if i == 0 else l for i, l in enumerate(result.lots))
+    return replace(result, cogs=replace(result.cogs, by_visit=by_visit), findings=findings,
+                   lots=lots)
+
+
+def test_report_json_written_in_batches_is_byte_identical_to_the_general_encoder(tmp_path):
+    from lotsync.writers.json_report import report_dict, write_report_json
+    result = _result_with_every_field_type(tmp_path)
+    assert len(result.cogs.by_visit) >= 3 and len(result.findings) >= 2
+    assert any(v.provider is None for v in result.cogs.by_visit)
+    assert any(f.source.title for f in result.findings) and result.lots[0].source is None
+    expected = (_general_layout(report_dict(result)) + "\n").encode("utf-8")
+    # from the Result (by_visit straight from the records) and from the CLI's plain dict
+    assert write_report_json(result, tmp_path / "a").read_bytes() == expected
+    assert write_report_json(report_dict(result), tmp_path / "b").read_bytes() == expected
+    text = expected.decode("utf-8")
+    assert '"cogs": 1E+2' in text and '"estimated": -0' in text and '"quantity": 0.10' in text
+    assert "Zoë" not in text and "Ångström" not in text  # masked
+    assert "Glow Spa — Inventory ✓" in text and "Botox® 100U" in text
+
+
+def test_report_json_batches_of_every_size_give_the_same_bytes(tmp_path, monkeypatch):
+    """A list longer than a batch is cut into batches; the cut changes no byte."""
+    from lotsync.writers import json_report
+    result = _result_with_every_field_type(tmp_path)
+    whole = json_report.write_report_json(result, tmp_path / "whole").read_bytes()
+    monkeypatch.setattr(json_report, "_BATCH", 1)
+    assert json_report.write_report_json(result, tmp_path / "one").read_bytes() == whole
+    monkeypatch.setattr(json_report, "_BATCH", 2)
+    assert json_report.write_report_json(result, tmp_path / "two").read_bytes() == whole
+
+
+_column_kinds = [st.none(), st.booleans(), st.integers(-10**20, 10**20), st.text(max_size=6),
+                 decimals, st.dates(), st.datetimes(), st.floats(allow_nan=False, allow_infinity=False),
+                 st.lists(st.integers(), max_size=2),
+                 st.fixed_dictionaries({"file": st.text(max_size=4), "row": st.integers()}),
+                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)]
+
+
+@st.composite
+def _records(draw):
+    """Dicts of the same keys whose columns hold one kind of value, that kind or None,
+    or any mixture: each path of the column encoder."""
+    keys = draw(st.lists(st.text(max_size=6), min_size=1, max_size=5, unique=True))
+    columns = []
+    for _ in keys:
+        kind = draw(st.sampled_from(_column_kinds))
+        shape = draw(st.sampled_from(["one", "or_none", "any"]))
+        each = {"one": kind, "or_none": kind | st.none(), "any": values}[shape]
+        columns.append(each)
+    n = draw(st.integers(1, 6))
+    rows = [dict(zip(keys, (draw(c) for c in columns))) for _ in range(n)]
+    if draw(st.booleans()):  # now and then one record out of step (other keys or order)
+        rows.append(dict(reversed(list(rows[0].items()))) | {"extra": 1})
+    return rows
+
+
+@settings(max_examples=400)
+@given(_records())
+def test_column_encoder_writes_what_simplejson_writes_element_by_element(rows):
+    from lotsync.writers.json_report import _encode_all
+    assert _encode_all(rows, {}) == [_ENCODER.encode(r) for r in rows]
