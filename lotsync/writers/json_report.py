@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from collections.abc import Iterator, Sequence
@@ -108,9 +109,11 @@ def _encode(value: Any) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-#: records encoded per batch: ~1.5 MB of by_visit text, a few ms of work; large enough
-#: that the per-batch steps (a type set per column, a template) cost nothing per record
-_BATCH = 4096
+#: records encoded per batch: large enough that the per-batch steps (a type set per column)
+#: cost nothing per record, small enough that a batch's objects stay in the CPU cache
+#: between the passes over its columns (measured at 200k visits after a real run: 512 ->
+#: 0.29 s for by_visit, 4096 -> 0.35-0.41 s, 16384 -> 0.38-0.45 s)
+_BATCH = 512
 _NULL = "null"
 _NONE = type(None)
 
@@ -166,12 +169,13 @@ def _encode_all(values: Sequence, memo: dict | None = None) -> list[str]:
     return list(map(_encode, values))
 
 
-def _key_texts(keys: Sequence[str]) -> str:
+@lru_cache(maxsize=64)
+def _key_texts(keys: tuple[str, ...]) -> str:
     """The `%` template of one record: `{"visit": %s, "date": %s, ...}`."""
     return "{" + ", ".join((_escape(k) + ": ").replace("%", "%%") + "%s" for k in keys) + "}"
 
 
-def _encode_rows(rows: Sequence[tuple], keys: Sequence[str], memo: dict | None) -> list[str]:
+def _encode_rows(rows: Sequence[tuple], keys: tuple[str, ...], memo: dict | None) -> list[str]:
     """Each row (the values of `keys`, in order) as `_encode(dict(zip(keys, row)))`."""
     columns = [_encode_all(col, memo) for col in zip(*rows)]
     return list(map(_key_texts(keys).__mod__, zip(*columns)))
