@@ -1,5 +1,7 @@
-"""report.json's fast element encoder writes exactly what simplejson writes (SPEC §4:
-deterministic, exact decimals as JSON numbers), so speeding it up changed no byte."""
+"""The write stage's fast paths write exactly what the general ones write: report.json's
+element and column encoders what simplejson writes (SPEC §4: deterministic, exact decimals
+as JSON numbers), findings.csv's columns what one guarded row per finding writes; so
+speeding them up changed no byte."""
 
 from __future__ import annotations
 
@@ -183,3 +185,37 @@ def _records(draw):
 def test_column_encoder_writes_what_simplejson_writes_element_by_element(rows):
     from lotsync.writers.json_report import _encode_all
     assert _encode_all(rows, {}) == [_ENCODER.encode(r) for r in rows]
+
+
+def test_findings_csv_written_by_columns_equals_one_guarded_row_per_finding(tmp_path):
+    """The column-at-a-time findings.csv gives the bytes of the plain writer: every sheet
+    text through the formula-injection guard, dates ISO, quantities as plain digits."""
+    import csv
+    import io
+    from dataclasses import replace
+
+    from lotsync.writers.findings_csv import COLUMNS, write_findings_csv
+    from lotsync.writers.json_report import _num_text
+    from lotsync.writers.safe import safe_text
+    result = _result_with_every_field_type(tmp_path)
+    hostile = ("=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\uff1dcmd", "<r>x</r>", "Zoë")
+    findings = tuple(replace(f, product=hostile[i % len(hostile)], lot=hostile[(i + 1) % len(hostile)],
+                             quantity=Decimal("1.50") if i % 2 else Decimal("2E+1"))
+                     for i, f in enumerate(result.findings))
+    result = replace(result, findings=findings * 700)  # more than one batch
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(COLUMNS)
+    for f in result.findings:
+        s = f.source
+        w.writerow([safe_text(x) for x in (f.id, f.severity.value, f.code, f.message, f.product,
+                                           f.lot, f.location)]
+                   + [f.date.isoformat() if f.date else "",
+                      _num_text(f.quantity) if f.quantity is not None else "",
+                      _num_text(f.value) if f.value is not None else ""]
+                   + [safe_text(x) for x in (f.suggestion, s.file, s.sheet)]
+                   + [s.row, safe_text(s.column), s.cell])
+    written = write_findings_csv(result, tmp_path).read_bytes()
+    assert written == buf.getvalue().encode("utf-8-sig")
+    text = written.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",'+1," in text and ",20," in text and ",1.5," in text
