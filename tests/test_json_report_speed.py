@@ -219,3 +219,20 @@ def test_findings_csv_written_by_columns_equals_one_guarded_row_per_finding(tmp_
     assert written == buf.getvalue().encode("utf-8-sig")
     text = written.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and ",'+1," in text and ",20," in text and ",1.5," in text
+
+
+def test_by_visit_written_from_the_records_equals_it_written_from_their_dicts(tmp_path):
+    """A LazyRows that names its fields is written from the records' attributes; one that
+    does not, from its dicts; a plain list, element by element: one text."""
+    from lotsync.writers.json_report import LazyRows, _VISIT_FIELDS, _visit, _write_value
+    visits = _result_with_every_field_type(tmp_path).cogs.by_visit * 300
+
+    def text(value) -> str:
+        out: list[str] = []
+        _write_value({"by_visit": value}, out.append, 0, 1)
+        return "".join(out)
+
+    expected = _general_layout({"by_visit": [_visit(v) for v in visits]}, 0, 1)
+    assert text(LazyRows(visits, _visit, _VISIT_FIELDS)) == expected
+    assert text(LazyRows(visits, _visit)) == expected
+    assert text([_visit(v) for v in visits]) == expected

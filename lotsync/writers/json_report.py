@@ -194,16 +194,17 @@ def _encode_dicts(dicts: Sequence[dict], memo: dict | None = None) -> list[str] 
 
 def _batches(value: Sequence, memo: dict) -> Iterator[list[str]]:
     """The encoded elements of a list, a batch at a time (module doc)."""
-    fields = value.fields if isinstance(value, LazyRows) else None
-    items = value.items if fields else value
+    lazy = isinstance(value, LazyRows)
+    fields = value.fields if lazy and value.fields and len(value.fields) > 1 else None
+    items = value.items if lazy else value
     if fields:  # straight from the records: no dict per record
         keys, get = tuple(k for k, _ in fields), attrgetter(*(a for _, a in fields))
     for start in range(0, len(items), _BATCH):
         batch = items[start:start + _BATCH]
         if fields:
             yield _encode_rows(list(map(get, batch)), keys, memo)
-        elif isinstance(value, LazyRows):
-            yield _encode_all([value.to_dict(x) for x in batch], memo)
+        elif lazy:
+            yield _encode_all(list(map(value._to_dict, batch)), memo)
         else:
             yield _encode_all(batch, memo)
 
@@ -317,7 +318,11 @@ _VISIT_KEYS = tuple(k for k, _ in _VISIT_FIELDS)
 
 
 def _visit(v: VisitCogs) -> dict:
-    return dict(zip(_VISIT_KEYS, _visit_values(v)))
+    """One by_visit entry as a dict (a literal: 1.8x faster than from `_VISIT_FIELDS`;
+    tests/test_json_report_speed.py holds the two to the same line)."""
+    return {"visit": v.visit, "date": v.date, "patient": v.patient, "provider": v.provider,
+            "location": v.location, "cogs": v.cogs, "revenue": v.revenue, "margin": v.margin,
+            "inferred": v.inferred, "estimated": v.estimated, "quantity": v.quantity}
 
 
 def _visit_json(v: VisitCogs) -> str:
