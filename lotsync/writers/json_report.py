@@ -120,8 +120,9 @@ _NONE = type(None)
 
 class _Memo(dict):
     """`f(x)` remembered per x, for columns with few distinct values (dates): a hit is
-    one C-level dict lookup. Only for one exact type: equal values of different types
-    (Decimal("1") and Decimal("1.0"), 1 and True) would otherwise share an entry."""
+    one C-level dict lookup. Keyed by equality, so only where equal keys must give the
+    same text: never for Decimals in report.json (`1` and `1.0` are equal and are written
+    as they are) nor across types (`1`, `1.0` and `True` are equal keys)."""
 
     __slots__ = ("f",)
 
