@@ -348,26 +348,35 @@ class Booker:
         self._plan_transfer_lots()
         self._build_fefo()
         self.sort_events()
+        self.sweep()
+        for lot in self.lots.values():
+            if lot.cur_day is not None:
+                self._close_day(lot)
+        return Booking(self.lots, self.findings, self.takes, self._means, self.movements or [])
+
+    def sweep(self) -> None:
+        """Every event in the global order (module doc), one at a time."""
         rows, kinds = self._rows, self._kinds
         for idx in self._order:
             k = kinds[idx]
             if k == PH_VISIT:
                 self.book_visit(rows[idx])
-            elif k == PH_RECEIPT:
-                lot, r = rows[idx]
-                self._touch(lot, r.date_ord)
-                lot.received += r.quantity
-                self._set(lot, lot.balance + r.quantity)
-                if self.movements is not None:
-                    self._move("received", lot, r.row.received_date, r.quantity, r.row.ref)
-            elif k == PH_COUNT:
-                self.book_count(rows[idx])
             else:
-                self.book_adjustment(rows[idx])
-        for lot in self.lots.values():
-            if lot.cur_day is not None:
-                self._close_day(lot)
-        return Booking(self.lots, self.findings, self.takes, self._means, self.movements or [])
+                self.book_event(k, rows[idx])
+
+    def book_event(self, k: int, row) -> None:
+        """A receipt, transfer, adjustment or count (`k`: its phase)."""
+        if k == PH_RECEIPT:
+            lot, r = row
+            self._touch(lot, r.date_ord)
+            lot.received += r.quantity
+            self._set(lot, lot.balance + r.quantity)
+            if self.movements is not None:
+                self._move("received", lot, r.row.received_date, r.quantity, r.row.ref)
+        elif k == PH_COUNT:
+            self.book_count(row)
+        else:
+            self.book_adjustment(row)
 
     def product_mean_costs(self) -> dict[str, Decimal | None]:
         """Received-quantity weighted mean cost per product, over lots with a cost."""

@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from lotsync.model import VisitRow
-from lotsync.reconcile.booking import Booker, VisitTake, visit_key
+from lotsync.reconcile.booking import PH_VISIT, Booker, VisitTake, visit_key
 from lotsync.reconcile.fefo import FefoGroup
 from lotsync.reconcile.lots import Lot
 from lotsync.reconcile.result import Movement
@@ -106,61 +106,107 @@ class SweepBooker(Booker):
         for gk, lots in members.items():
             self.groups[gk] = StockedFefoGroup(lots)
 
-    def book_visit(self, i: int) -> None:
-        v: VisitRow = self.p.visits[i]
-        key = v.lot_key
-        if key is None:
-            return super().book_visit(i)
+    def sweep(self) -> None:
+        """The reference order, with the common visit row booked inline (module doc).
+
+        Everything a row's checks need that does not change during the sweep is looked up
+        once per distinct (product as written, lot key, location, unit) and memoised: the
+        lot (a lot once registered is never replaced), the product key, the unit factor
+        (None when it is 1) and the unit of use a duplicate is judged in. Every check runs
+        before anything is changed, so a row that fails one goes to the reference
+        `book_visit` on exactly the reference state."""
+        rows, kinds = self._rows, self._kinds
+        visits = self.p.visits
+        takes = self.takes
+        seen = self._seen_visits
+        seen_add = seen.add
+        by_pk_get = self.by_pk.get
         cat = self.cat
-        pk = cat.resolve(v.product)
-        locs = self.by_pk.get((pk, key))
-        lot: Lot | None = locs.get(v.location) if locs else None
-        if lot is None:
-            return super().book_visit(i)
-        f = cat.factor(pk, v.unit)
-        if f is None:
-            return super().book_visit(i)
-        dup_key = self.duplicate_key(v, pk)
-        if dup_key in self._seen_visits:
-            return super().book_visit(i)
-        date = v.date
-        exp = lot.expiration
-        q = v.quantity * f if f != 1 else v.quantity
-        day = date.toordinal()
-        if day < lot.first_received_ord:
-            return super().book_visit(i)
-        if exp is not None:
-            if date > exp:
-                return super().book_visit(i)
+        movements = self.movements
+        book_visit = self.book_visit
+        book_event = self.book_event
+        close_day = self._close_day
+        estimate = self._estimate
+        memo: dict[tuple, tuple] = {}
+        memo_get = memo.get
+        bisect_left = bisect.bisect_left
+        for idx in self._order:
+            k = kinds[idx]
+            if k != PH_VISIT:
+                book_event(k, rows[idx])
+                continue
+            i = rows[idx]
+            v: VisitRow = visits[i]
+            key = v.lot_key
+            if key is None:
+                book_visit(i)
+                continue
+            unit = v.unit
+            m = memo_get((v.product, key, v.location, unit))
+            if m is None:
+                pk = cat.resolve(v.product)
+                locs = by_pk_get((pk, key))
+                lot = locs.get(v.location) if locs else None
+                f = cat.factor(pk, unit) if lot is not None else None
+                if f is None:  # no lot here (yet), or a unit that does not convert
+                    book_visit(i)
+                    continue
+                m = memo[(v.product, key, v.location, unit)] = (
+                    lot, pk, f if f != 1 else None, unit if unit is not None else cat.info(pk).unit)
+            lot, pk, f, dunit = m
+            qty = v.quantity
+            date = v.date
+            dup_key = (date, v.patient, v.provider, pk, key, qty, dunit)
+            if dup_key in seen:
+                book_visit(i)
+                continue
+            day = date.toordinal()
+            if day < lot.first_received_ord:
+                book_visit(i)
+                continue
+            q = qty * f if f is not None else qty
             group = lot.fefo_group
-            if group is not None and q > 0:
-                lo = bisect.bisect_left(group.expirations, date)
-                hi = bisect.bisect_left(group.expirations, exp)
-                if lo < hi and group.first_at_least(lo, hi, q) >= 0:
-                    return super().book_visit(i)  # FEFO_VIOLATION: the reference says it
-        # the common row: nothing to report, book it
-        self._seen_visits.add(dup_key)
-        take = VisitTake(pk)
-        self.takes[i] = take
-        take.quantity = q
-        take.booked = True
-        if lot.cur_day != day:
-            if lot.cur_day is not None:
-                self._close_day(lot)
-            lot.cur_day = day
-        balance = lot.balance - q
-        lot.balance = balance
-        if lot.fefo_group is not None:
-            lot.fefo_group.update(lot.fefo_pos, balance)
-        lot.last_taker = v.ref
-        lot.used += q
-        cost = lot.cost
-        if cost is not None:
-            take.exact += q * cost
-        else:
-            self._estimate(take, pk, q)
-        if self.movements is not None:
-            self.movements.append(Movement(
-                "used", lot.product, lot.lot, lot.lot_key, lot.location, date, q,
-                q * cost if cost is not None else None, False, v.ref,
-                patient=v.patient, provider=v.provider, visit=visit_key(v)))
+            exp = lot.expiration
+            if exp is not None:
+                if date > exp:
+                    book_visit(i)
+                    continue
+                if group is not None and q > 0:
+                    stocked = group.stocked
+                    # only a lot earlier in FEFO order can be a better one; usually none holds stock
+                    if stocked and stocked[0] < lot.fefo_pos:
+                        lo = bisect_left(group.expirations, date)
+                        hi = bisect_left(group.expirations, exp)
+                        if lo < hi and group.first_at_least(lo, hi, q) >= 0:
+                            book_visit(i)  # FEFO_VIOLATION: the reference says it
+                            continue
+            # the common row: nothing to report, book it
+            seen_add(dup_key)
+            take = VisitTake(pk)
+            takes[i] = take
+            take.quantity = q
+            take.booked = True
+            if lot.cur_day != day:
+                if lot.cur_day is not None:
+                    close_day(lot)
+                lot.cur_day = day
+            before = lot.balance
+            balance = before - q
+            lot.balance = balance
+            if group is not None:
+                if (before > 0) is (balance > 0):
+                    group._dirty[lot.fefo_pos] = balance  # still (or still not) stocked
+                else:
+                    group.update(lot.fefo_pos, balance)
+            lot.last_taker = v.ref
+            lot.used += q
+            cost = lot.cost
+            if cost is not None:
+                take.exact += q * cost
+            else:
+                estimate(take, pk, q)
+            if movements is not None:
+                movements.append(Movement(
+                    "used", lot.product, lot.lot, lot.lot_key, lot.location, date, q,
+                    q * cost if cost is not None else None, False, v.ref,
+                    patient=v.patient, provider=v.provider, visit=visit_key(v)))
