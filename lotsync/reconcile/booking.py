@@ -35,6 +35,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -322,10 +323,10 @@ class Booker:
                 keys.append(a.date.toordinal() * 8 + PH_TRANSFER)
                 rows.append(a)
                 kinds.append(PH_TRANSFER)
-        for i, v in enumerate(self.p.visits):
-            keys.append(v.date.toordinal() * 8 + PH_VISIT)
-            rows.append(i)
-            kinds.append(PH_VISIT)
+        visits = self.p.visits
+        keys.extend([d.toordinal() * 8 + PH_VISIT for d in map(attrgetter("date"), visits)])
+        rows.extend(range(len(visits)))
+        kinds.extend([PH_VISIT] * len(visits))
         for a in self.p.adjustments:
             if a.type is not AdjustmentType.TRANSFER:
                 keys.append(a.date.toordinal() * 8 + PH_ADJUST)
@@ -337,10 +338,6 @@ class Booker:
             kinds.append(PH_COUNT)
         self._order = sorted(range(len(keys)), key=keys.__getitem__)
         self._rows, self._kinds = rows, kinds
-        self._seq_of_visit = [0] * len(self.p.visits)
-        for seq, idx in enumerate(self._order):
-            if kinds[idx] == PH_VISIT:
-                self._seq_of_visit[rows[idx]] = seq
 
     def run(self) -> Booking:
         self.build_lots()
@@ -567,32 +564,55 @@ class Booker:
         if not v.provider:
             return None
         if self._evidence is None:
-            ev: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
-            for j, row in enumerate(self.p.visits):
-                if row.lot_key is None or not row.provider:
-                    continue
-                rpk = self.cat.resolve(row.product)
-                if (rpk, row.lot_key) in self.by_pk:
-                    ev[(rpk, row.provider, row.location, row.date)].append(
-                        (self._seq_of_visit[j], row.lot_key))
-            for lst in ev.values():
-                lst.sort()
-            self._evidence = ev
+            self._evidence = self._open_vial_evidence()
         lst = self._evidence.get((pk, v.provider, v.location, v.date))
         if not lst:
             return None
-        seq = self._seq_of_visit[i]
-        pos = bisect.bisect_left(lst, (seq, ""))
+        pos = bisect.bisect_left(lst, (i, ""))
         if pos > 0:
             key = lst[pos - 1][1]
         elif pos < len(lst):
-            key = lst[pos][1] if lst[pos][0] != seq else (lst[pos + 1][1] if pos + 1 < len(lst) else None)
+            key = lst[pos][1] if lst[pos][0] != i else (lst[pos + 1][1] if pos + 1 < len(lst) else None)
         else:
             key = None
         if key is None:
             return None
         lot, how = self.resolve(pk, key, v.location, alias=False)
         return lot
+
+    def _open_vial_evidence(self) -> dict[tuple, list[tuple[int, str]]]:
+        """Per (product, provider, location, date) that a row without a usable lot could
+        ask about, the recorded lots of that day in sheet order: [(visit index, lot key)].
+
+        Rows of one date are swept in sheet order, so a visit's index orders them as the
+        sweep does. Only the groups some row could ask about are built: a row asks only
+        when its lot is missing or its (product, lot key) is not a lot (`resolve`), and the
+        set of (product, lot key) pairs that are lots is fixed once the receipts are booked
+        (a transfer creates a lot under its source's pair)."""
+        visits = self.p.visits
+        by_pk = self.by_pk
+        pk_of = {name: self.cat.resolve(name) for name in dict.fromkeys(map(attrgetter("product"), visits))}
+        asked: set[tuple] = set()
+        recorded: list[int] = []
+        for j, row in enumerate(visits):
+            if not row.provider:
+                continue
+            key = row.lot_key
+            if key is None or (pk_of[row.product], key) not in by_pk:
+                asked.add((pk_of[row.product], row.provider, row.location, row.date))
+            else:
+                recorded.append(j)
+        ev: dict[tuple, list[tuple[int, str]]] = {}
+        if not asked:
+            return ev
+        days = {a[3] for a in asked}
+        for j in recorded:
+            row = visits[j]
+            if row.date in days:
+                gk = (pk_of[row.product], row.provider, row.location, row.date)
+                if gk in asked:
+                    ev.setdefault(gk, []).append((j, row.lot_key))
+        return ev
 
     def _in_units_of_use(self, row, pk: str, quantity: Decimal, qfield: str) -> Decimal | None:
         """The row's quantity in its product's unit of use; None (and UNKNOWN_UNIT) when

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 from lotsync.model import Practice
 from lotsync.tables.values import canon_unit, name_words, product_key
@@ -88,18 +89,20 @@ def build_catalog(practice: Practice) -> Catalog:
     names: dict[str, str] = {}  # key -> first spelling seen
     visit_units: dict[str, Counter] = {}
     receipt_units: dict[str, Counter] = {}
+    product_of, unit_of = attrgetter("product"), attrgetter("unit")
     for rows, counter in ((practice.inventory, receipt_units), (practice.visits, visit_units),
                           (practice.adjustments, None), (practice.counts, None)):
-        seen_names: dict[str, str] = {}
-        for r in rows:
-            k = seen_names.get(r.product)
-            if k is None:
-                pk = product_key(r.product)
-                k = aliases.get(pk, pk)
-                seen_names[r.product] = k
-                names.setdefault(k, r.product)
-            if counter is not None and r.unit is not None:
-                counter.setdefault(k, Counter())[r.unit] += 1
+        # each distinct spelling once, in order of first use; the (name, unit) pairs are
+        # counted in C: a million rows cost two passes of C, not a million Python steps
+        key_of: dict[str, str] = {}
+        for name in dict.fromkeys(map(product_of, rows)):
+            pk = product_key(name)
+            k = key_of[name] = aliases.get(pk, pk)
+            names.setdefault(k, name)
+        if counter is not None:
+            for (name, unit), n in Counter(zip(map(product_of, rows), map(unit_of, rows))).items():
+                if unit is not None:
+                    counter.setdefault(key_of[name], Counter())[unit] += n
     for k, name in names.items():
         if k in products:
             continue
