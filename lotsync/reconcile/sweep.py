@@ -45,7 +45,7 @@ from lotsync.model import VisitRow
 from lotsync.reconcile.booking import PH_VISIT, Booker, VisitTake, visit_key
 from lotsync.reconcile.fefo import FefoGroup
 from lotsync.reconcile.lots import Lot
-from lotsync.reconcile.result import Movement
+from lotsync.reconcile.result import used_movement
 
 #: Above this many stocked lots in a query's range, the segment tree answers instead.
 SCAN_LIMIT = 24
@@ -216,11 +216,12 @@ class SweepBooker(Booker):
             lot.used += q
             cost = lot.cost
             if cost is not None:
-                take.exact += q * cost
+                value = q * cost
+                take.exact += value
             else:
+                value = None
                 estimate(take, pk, q)
             if movements is not None:
-                movements.append(Movement(
-                    "used", lot.product, lot.lot, lot.lot_key, lot.location, date, q,
-                    q * cost if cost is not None else None, False, v.ref,
-                    patient=v.patient, provider=v.provider, visit=visit_key(v)))
+                movements.append(used_movement(
+                    lot.product, lot.lot, lot.lot_key, lot.location, date, q, value, False, v.ref,
+                    v.patient, v.provider, v.visit_id or visit_key(v)))
