@@ -43,12 +43,13 @@ from typing import Callable, Iterable, Sequence
 
 from lotsync.model import Finding, Practice, TableInput
 from lotsync.reconcile import assemble_result
-from lotsync.reconcile.booking import VisitTake, book_events
+from lotsync.reconcile.booking import VisitTake
 from lotsync.reconcile.catalog import build_catalog
 from lotsync.reconcile.checks import check_lots
 from lotsync.reconcile.cogs import compute_cogs, visit_key
 from lotsync.reconcile.lots import LEDGER_CONTEXT
 from lotsync.reconcile.result import LotResult, Movement, Options, Result
+from lotsync.reconcile.sweep import SweepBooker
 
 __all__ = ["Part", "PartResult", "product_groups", "split_practice", "reconcile_part",
            "merge_parts", "reconcile_partitioned"]
@@ -155,7 +156,8 @@ def reconcile_part(part: Part, opts: Options) -> PartResult:
     """The per-row work of `reconcile` for one part: catalog, booking, lot checks."""
     with localcontext(LEDGER_CONTEXT):
         catalog = build_catalog(part.practice)
-        booking, notes = book_events(part.practice, catalog, opts)
+        booker = SweepBooker(part.practice, catalog, opts)  # the lean sweep, as `reconcile`
+        booking, notes = booker.run(), booker.missing_lot_suggestions
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
         return PartResult(part.visit_rows, tuple(lots), tuple(booking.findings) + tuple(lot_findings),
                           tuple(booking.takes), dict(notes),
