@@ -537,11 +537,12 @@ def test_one_pass_cogs_gives_the_grouped_reference_to_the_digit(practice, infer)
 
 
 @st.composite
-def transfer_practices(draw):
+def transfer_practices(draw, visit_days=small_days):
     """Lots that a transfer creates in the middle of the sweep (a site that has no lot of
     that key until the transfer: the sweep's memo must not remember the miss), rows
     repeated on the same day (DUPLICATE_ENTRY) and on another day (not a duplicate), and
-    rows without a lot on days the same provider recorded one (open-vial inference)."""
+    rows without a lot, or with a lot that is not one, on days the same provider recorded
+    one (open-vial inference)."""
     keys = draw(st.lists(st.sampled_from(LOTS), min_size=1, max_size=3, unique=True))
     inv = tuple(InventoryRow(ref=RowRef(T_INV, i + 2), product="Botox", lot=k, lot_key=k,
                              quantity=draw(st.integers(0, 40).map(Decimal)), unit=None,
@@ -556,16 +557,18 @@ def transfer_practices(draw):
                 for i in range(draw(st.integers(0, 3))))
     vis: list[VisitRow] = []
     for i in range(draw(st.integers(0, 30))):
-        how = draw(st.sampled_from(["recorded"] * 4 + ["missing", "same day", "other day"]))
+        how = draw(st.sampled_from(["recorded"] * 4 + ["missing", "typo", "same day", "other day"]))
         if how in ("same day", "other day") and vis:
             v = vis[draw(st.integers(0, len(vis) - 1))]
-            date = v.date if how == "same day" else draw(small_days)
+            date = v.date if how == "same day" else draw(visit_days)
             vis.append(VisitRow(ref=RowRef(T_VISITS, i + 2), date=date, product=v.product,
                                 quantity=v.quantity, unit=v.unit, lot=v.lot, lot_key=v.lot_key,
                                 patient=v.patient, provider=v.provider, location=v.location))
             continue
         k = draw(st.sampled_from(keys)) if how != "missing" else None
-        vis.append(VisitRow(ref=RowRef(T_VISITS, i + 2), date=draw(small_days),
+        if how == "typo":
+            k = draw(st.sampled_from(TYPO_LOTS))
+        vis.append(VisitRow(ref=RowRef(T_VISITS, i + 2), date=draw(visit_days),
                             product=draw(st.sampled_from(["Botox", "botox"])),
                             quantity=draw(st.integers(0, 10).map(Decimal)), unit=None, lot=k, lot_key=k,
                             patient=draw(st.sampled_from(["P1", "P2"])),
@@ -591,3 +594,34 @@ def test_lean_sweep_matches_the_reference_when_transfers_create_lots_and_rows_re
         if v.ref.row in dup_rows:  # an earlier row of the same day and the same treatment
             assert first_of[(v.date, v.patient, v.provider, v.product.casefold(), v.lot_key,
                              v.quantity)] < v.ref.row
+
+
+@settings(max_examples=200)
+@given(transfer_practices(visit_days=st.sampled_from([START, START + dt.timedelta(days=1)])))
+def test_open_vial_evidence_names_the_nearest_recorded_row_of_the_same_day(practice):
+    """Rule 2 of inference, read naively: for a row whose lot is missing or not a lot, the
+    lot of the nearest earlier row (else the nearest later one) of the same provider,
+    product, location and date whose lot is recorded and is a lot. The booker builds that
+    evidence only for the groups some row can ask about; it must answer every row alike."""
+    from lotsync.reconcile.booking import Booker
+    from lotsync.reconcile.catalog import build_catalog
+    from lotsync.reconcile.lots import LEDGER_CONTEXT
+    with localcontext(LEDGER_CONTEXT):
+        catalog = build_catalog(practice)
+        booker = Booker(practice, catalog, Options(as_of=AS_OF))
+        booker.run()
+        visits = practice.visits
+        pk_of = [catalog.resolve(v.product) for v in visits]
+        for i, v in enumerate(visits):
+            if not v.provider or (v.lot_key is not None and (pk_of[i], v.lot_key) in booker.by_pk):
+                continue
+            same = [j for j, w in enumerate(visits)
+                    if j != i and w.provider == v.provider and pk_of[j] == pk_of[i]
+                    and w.location == v.location and w.date == v.date and w.lot_key is not None
+                    and (pk_of[j], w.lot_key) in booker.by_pk]
+            earlier = [j for j in same if j < i]
+            pick = earlier[-1] if earlier else (same[0] if same else None)
+            want = None
+            if pick is not None:
+                want = booker.resolve(pk_of[i], visits[pick].lot_key, v.location, alias=False)[0]
+            assert booker._open_vial(i, v, pk_of[i]) is want
