@@ -16,7 +16,6 @@ import calendar
 import csv
 import datetime as dt
 import re
-import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -331,9 +330,7 @@ def all_cells(folder: Path) -> dict:
 
 
 def test_writes_the_files_in_reconcile_order(tmp_path):
-    start = time.perf_counter()
     paths = write_demo_practice(tmp_path / "practice")
-    assert time.perf_counter() - start < 5
     assert [p.name for p in paths] == [INV, TRT, CSV_NAME]
     assert all(p.is_file() and p.parent == tmp_path / "practice" for p in paths)
 

@@ -47,4 +47,3 @@ def test_a_receiving_log_of_50000_lots_books_in_linear_time(tmp_path: Path) -> N
     assert (small_lots, big_lots) == (12_500, 50_000)
     # linear: about 4x (3.4x measured); the list-membership test it replaced made it 40x+
     assert big < 8 * small, f"4x the lots took {big / small:.1f}x the time ({small:.2f} s -> {big:.2f} s)"
-    assert big < 30, f"50,000 lots took {big:.1f} s of CPU to reconcile"
