@@ -471,21 +471,32 @@ def _check_zip(fspath: str, name: str, ext: str, base: dict) -> Preflight:
             shared_parts = _shared_parts(small, find, wb_part, names)
 
         # Inflate every entry once, counting the real bytes; scan worksheets on the way.
+        # The shared strings first: with none over SHARED_LONG bytes the sheets' t="s"
+        # cells need no count (the expansion bound is 0 whatever it is).
         max_row = max_col = row_bound = shared_cells = longest = 0
         odd = False
         for info in infos:
+            if info.filename in shared_parts and info.filename not in scan_parts:
+                sst = _SharedScan()
+                inflater.run(info, sst.feed)
+                longest = max(longest, sst.longest)
+        for info in infos:
             if info.filename in scan_parts:
-                scan = _SheetScan()
-                inflater.run(info, scan.feed)
+                both = info.filename in shared_parts  # a hostile .rels may name one part twice
+                scan = _SheetScan(count_shared=both or longest > 0)
+                sink = scan.feed
+                if both:
+                    sst = _SharedScan()
+                    sink = lambda piece, a=scan.feed, b=sst.feed: (a(piece), b(piece))  # noqa: E731
+                inflater.run(info, sink)
+                scan.finish()
+                if both:
+                    longest = max(longest, sst.longest)
                 max_row = max(max_row, scan.max_row)
                 max_col = max(max_col, scan.max_col)
                 row_bound = max(row_bound, scan.row_bound)
                 shared_cells = max(shared_cells, scan.shared_cells)
                 odd = odd or scan.odd
-            elif info.filename in shared_parts:
-                sst = _SharedScan()
-                inflater.run(info, sst.feed)
-                longest = max(longest, sst.longest)
             elif info.filename not in inflater.done:
                 inflater.run(info, None)
         if max_row > EXCEL_MAX_ROWS or max_col > EXCEL_MAX_COLS:
@@ -733,52 +744,61 @@ class _SheetScan:
       kept, and any cell or row reference of seven digits or more (rare: found exactly).
     * row bound: an upper bound on every reference's row whatever the order rows are
       written in (the far row written first): 10**d - 1 for the most digits d any
-      reference has (one `search` per digit count, stopping at the first hit).
-    * max column: cell references with two or three letters (` r="AB12"`, ` r='AB12'`): a
-      fast regex that matches nothing at all in the common sheet of up to 26 columns.
-      With no such reference the width is at most 26 (Z). Letters may be lower case
-      (calamine accepts `b3`).
-    * odd: a reference in a form the regexes do not read (`r = "A1"`, `x:r="A1"`, an
-      entity in it, `r` after a newline or tab): the extent is then unknown, and the
-      reader runs the file in its guarded child whatever its size.
-    * shared cells: cells of type `s` (t="s"), for the shared-string bound.
+      reference has (one `find` per digit count, stopping at the first hit).
+    * max column and odd forms, in one regex pass over the piece's shape (digits as `0`,
+      single quotes as double ones): `<c` followed by anything but ` r="`, one letter and
+      a digit (the canonical cell of columns A-Z) or a letter (`<col`, `<cfRule`, ...).
+      A piece with no such match holds only canonical cells of one-letter columns, so
+      its width is at most 26 (Z) and nothing in it is odd.  A piece with a match, or
+      with prefixed cells (`:c `), takes the exact path: two- and three-letter references
+      (` r="AB12"`, ` r='AB12'`, lower case too: calamine accepts `b3`) give the width;
+      a `<c ` whose first attribute is not r="...", a bare `<c>` or `<c/>` is odd.
+    * odd also: a tab, CR or LF inside the markup after the XML declaration (an attribute
+      separated by one is invisible to the ` r=` regexes).  Odd means the extent is
+      unknown, and the reader runs the file in its guarded child whatever its size.
+    * shared cells: cells of type `s` (t="s"), for the shared-string bound; counted only
+      when `count_shared` (the workbook has a shared string over SHARED_LONG bytes: with
+      none, the bound is 0 whatever the count).
 
-    Measured on a 200,000-row × 10-column sheet (73 MB of XML, 10 MB xlsx): inflate
-    0.066 s + column regex 0.042 s + last-row lookups ~0; the whole preflight 0.10 s on a
-    quiet machine, against 0.92-1.07 s for calamine's own parse of that sheet.
-    The issue-15 checks (row bound, odd forms, shared-string cells) cost more: on a
-    200,000 × 10 xlsxwriter sheet (98 MB of XML, 8.8 MB xlsx), load average 3-5, runs
-    interleaved: preflight 0.22-0.29 s before, 0.75-0.78 s after; `read_path` 2.1-2.2 s
-    before, 2.5-2.8 s after.  Per piece: translate 0.045 s, `<c ` / `<c r="` counts 0.18 s,
-    seven-digit find 0.08 s, control-character and `<c>` finds 0.11 s (whole sheet).
+    Matches are owned by the piece where they start at least `_CTX` bytes before its end
+    (the tail of `_TAIL` bytes carried into the next piece gives them their context
+    there); `finish` judges the last piece's end.
+
+    Measured on the 200,000-row bench sheet (106 MB of XML, 11 MB xlsx), per whole sheet:
+    before (issue 15): translate 0.045 s, column regex 0.066, seven-digit find 0.050,
+    `t="s"` count 0.055, `<c ` / `<c r="` counts 0.135, `<c>` find 0.078: preflight
+    0.55-0.62 s.  Now: the one odd-or-wide regex 0.084 s replaces the column regex, the
+    two counts and the find, and `t="s"` is not counted (no long shared string).
+    Rejected: a single regex for everything (an alternation loses sre's literal-prefix
+    search: `[<:]c...` took 0.51 s), numpy masks (each comparison is a full pass too).
     """
 
     _COLS = re.compile(rb""" r=["']([A-Za-z]{2,3})[0-9]""")
     _LONG = re.compile(rb"""["'][A-Za-z]{0,3}0*([1-9][0-9]{6,})["']""")
+    #: On the shape: a `<c` that is not a canonical one-letter-column cell, nor another
+    #: tag whose name starts with c.
+    _ODD_OR_WIDE = re.compile(rb'<c(?! r="[A-Za-z]?0|[a-z])')
     #: Every digit to "0" and a single quote to a double one: then "is there a quoted value
     #: ending in d digits" is one `find` at memory speed for any d, whatever the attribute
     #: or its spacing (a regex per digit count cost 0.3 s each on 100 MB).
     _SHAPE = bytes.maketrans(b"123456789'", b'000000000"')
     _TAIL = 64
+    _CTX = 12  # bytes from a `<c` that decide what it is (`<c r="XFD1` is 11)
 
-    def __init__(self) -> None:
+    def __init__(self, count_shared: bool = True) -> None:
         self.max_row = 0
         self.max_col = 0
         self.row_bound = 0
         self.shared_cells = 0
+        self.count_shared = count_shared
         self._odd_seen = False
         self._digits = 0
         self._tail = b""
         self._prolog = True
-        self._open = self._canon = 0
 
     def feed(self, piece: bytes) -> None:
         tail = len(self._tail)
         buf = self._tail + piece if self._tail else piece
-        letters = self._COLS.findall(buf)
-        if letters:
-            best = max(set(letters), key=lambda s: (len(s), s.upper()))
-            self.max_col = max(self.max_col, _col_number(best))
         row = self._last_row(buf)
         if row > self.max_row:
             self.max_row = row
@@ -790,35 +810,60 @@ class _SheetScan:
                 self._digits = d
                 break
         self.row_bound = max(self.max_row, 10 ** self._digits - 1 if self._digits else 0)
-        # counted from where a match was not yet whole in the piece before (exact)
-        self.shared_cells += shape.count(b't="s"', max(0, tail - 4))
+        if self.count_shared:  # counted from where a match was not yet whole before (exact)
+            self.shared_cells += shape.count(b't="s"', max(0, tail - 4))
+        lo = max(0, tail - self._CTX)  # the previous piece left these starts to this one
+        hi = len(buf) - self._CTX
+        m = self._ODD_OR_WIDE.search(shape, lo)
+        if (m is not None and m.start() < hi) or self._prefixed(buf, lo):
+            self._exact(buf, shape, lo, hi)
         if not self._odd_seen:
-            self._odd_seen = self._odd(buf, shape, tail)
+            self._odd_seen = self._odd_space(buf, tail)
         self._tail = buf[-self._TAIL:]
 
-    def _odd(self, buf: bytes, shape: bytes, tail: int) -> bool:
-        """Cells whose reference the regexes may not read: a `<c ` whose first attribute
-        is not r="..." (r later, spaced, prefixed, or missing: then cells are placed by
-        their order), a bare `<c>`, or a tab, CR or LF inside the markup after the XML
-        declaration (an attribute separated by one is invisible to the ` r=` regexes).
-        Excel, LibreOffice, openpyxl and xlsxwriter write none of these."""
+    def _exact(self, buf: bytes, shape: bytes, lo: int, hi: int) -> None:
+        """A piece with wide or odd cells: the width from every two- and three-letter
+        reference, and odd if a cell starting in [lo, hi) is not canonical."""
+        letters = self._COLS.findall(buf, max(0, lo - 1))
+        if letters:
+            best = max(set(letters), key=lambda s: (len(s), s.upper()))
+            self.max_col = max(self.max_col, _col_number(best))
+        if not self._odd_seen:
+            # a count in [a, b) counts matches wholly inside: starts in [lo, hi)
+            opened = shape.count(b"<c ", lo, hi + 2)
+            canon = shape.count(b'<c r="', lo, hi + 5)
+            self._odd_seen = (opened != canon or shape.find(b"<c>", lo, hi + 2) >= 0
+                              or shape.find(b"<c/", lo, hi + 2) >= 0)
+
+    def _odd_space(self, buf: bytes, tail: int) -> bool:
+        """A tab, CR or LF inside the markup after the XML declaration: an attribute
+        separated by one is invisible to the ` r=` regexes.  Excel, LibreOffice, openpyxl
+        and xlsxwriter write none."""
         start = tail
         if self._prolog:
             start = buf.find(b"<", buf.find(b"?>") + 2) if buf.startswith(b"<?xml") else 0
             start = max(start, 0)
             self._prolog = False
-        if buf.find(b"\n", start) >= 0 or buf.find(b"\t", tail) >= 0 or buf.find(b"\r", tail) >= 0:
-            return True
-        # running totals: a `<c ` at the end of one piece has its r="..." in the next
-        self._open += buf.count(b"<c ", max(0, tail - 2))
-        self._canon += shape.count(b'<c r="', max(0, tail - 5))
-        if self._open - self._canon > 1 or self._canon > self._open:
-            return True
-        return buf.find(b"<c>", max(0, tail - 2)) >= 0
+        return buf.find(b"\n", start) >= 0 or buf.find(b"\t", tail) >= 0 or buf.find(b"\r", tail) >= 0
+
+    def finish(self) -> None:
+        """Judge the stream's last bytes (no piece follows to give them their context)."""
+        buf = self._tail
+        lo = max(0, len(buf) - self._CTX)
+        shape = buf.translate(self._SHAPE)
+        if self._ODD_OR_WIDE.search(shape, lo) is not None or self._prefixed(buf, lo):
+            self._exact(buf, shape, lo, len(buf))
+
+    @staticmethod
+    def _prefixed(buf: bytes, lo: int) -> bool:
+        """A prefixed cell (`<x:c `) from `lo` on.  A one-byte find (memchr) first: a
+        colon is rare in sheet XML past the root's namespaces, while ":c " cost 0.07 s a
+        sheet (its last byte, a space, is in every cell)."""
+        return buf.find(b":", lo) >= 0 and buf.find(b":c ", lo) >= 0
 
     @property
     def odd(self) -> bool:
-        return self._odd_seen or self._open != self._canon
+        return self._odd_seen
 
     @odd.setter
     def odd(self, value: bool) -> None:
