@@ -141,13 +141,36 @@ Progress = Callable[[str, int, int], None]
 
 def read_sources(sources: Iterable[str], read: Callable[[str], list[RawSheet]] | None = None,
                  progress: Progress | None = None) -> list[RawSheet]:
-    reader = read or read_source
-    sheets: list[RawSheet] = []
+    """Every sheet of every source, in order.  A reader with a `start(source)` (the default
+    `SourceReader`) starts each file before the next is read, so a small workbook parsed
+    in the guarded child runs on the other core while this process reads the big one.
+    Errors come in file order as before: when a file cannot be started, the files before
+    it are finished first (their errors win) and any child still running is stopped."""
+    reader = read or SourceReader()
+    start = getattr(reader, "start", None)
     files = expand_sources(sources)
-    for i, s in enumerate(files):
-        if progress:
-            progress(f"reading {Path(s).name}", i, len(files) + 2)
-        sheets.extend(reader(s))
+    pending: list[Callable[[], list[RawSheet]]] = []
+    sheets: list[RawSheet] = []
+    try:
+        for i, s in enumerate(files):
+            if progress:
+                progress(f"reading {Path(s).name}", i, len(files) + 2)
+            if start is None:
+                sheets.extend(reader(s))
+                continue
+            try:
+                pending.append(start(s))
+            except BaseException:
+                for finish in pending:  # an earlier file's error is the one to report
+                    pending = pending[1:]
+                    finish()
+                raise
+        while pending:
+            finish, pending = pending[0], pending[1:]
+            sheets.extend(finish())
+    finally:
+        for finish in pending:
+            getattr(finish, "cancel", lambda: None)()
     return sheets
 
 
@@ -173,6 +196,14 @@ class SourceReader:
         if gs is not None:
             return read_gsheet(gs, self.client)
         return read_path(source)
+
+    def start(self, source: str) -> Callable[[], list[RawSheet]]:
+        """Begin reading `source` (see `read_sources`); the function returned finishes it."""
+        from lotsync.readers import start_path
+        if source.startswith(("gsheet://", "https://")):
+            sheets = self(source)
+            return lambda: sheets
+        return start_path(source)
 
     def requests_made(self) -> int:
         if self._client is None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import gc
 import os
+from typing import Any, Callable
 
 from lotsync.readers.raw import Cell, RawSheet, ReadError
 
-__all__ = ["read_path", "RawSheet", "ReadError", "Cell"]
+__all__ = ["read_path", "start_path", "RawSheet", "ReadError", "Cell"]
 
 
 def read_path(path: str | os.PathLike) -> list[RawSheet]:
@@ -27,9 +28,42 @@ def read_path(path: str | os.PathLike) -> list[RawSheet]:
     A workbook with no tabs gives an empty list; a tab with no cells gives a sheet with no
     rows: the caller decides what that means.  `RawSheet.notes` says when a file was read
     in an unusual way (hidden tab, fallback reader, text encoding, delimiter, ...)."""
+    return start_path(path)()
+
+
+def start_path(path: str | os.PathLike) -> Callable[[], list[RawSheet]]:
+    """`read_path` in two steps, so that a run reads its files on both cores: the
+    preflight runs now (a ReadError for an unusable file is raised here) and a workbook
+    parsed in the guarded child is forked now; the function returned finishes the read
+    (waits for the child) and gives the sheets or raises the ReadError.  Call it once;
+    its `cancel()` stops a child whose sheets are no longer wanted."""
     from lotsync.readers import csvfile, preflight, workbook
 
     pf = preflight.check(path)
+    if pf.kind == "csv":
+        def finish() -> list[RawSheet]:
+            return _guarded(pf, lambda: [csvfile.read_csv(pf)])
+        finish.cancel = lambda: None  # type: ignore[attr-defined]
+        return finish
+    pending: list = []
+
+    def start() -> Callable[[], list[RawSheet]]:
+        pending.append(workbook.start_workbook(pf))
+        return pending[0]
+
+    _guarded(pf, start)
+
+    def finish_workbook() -> list[RawSheet]:
+        return _guarded(pf, pending[0])
+
+    finish_workbook.cancel = getattr(pending[0], "cancel", lambda: None)  # type: ignore[attr-defined]
+    return finish_workbook
+
+
+def _guarded(pf, step: Callable[[], Any]) -> Any:
+    """One step of a read with the cyclic GC paused and OS errors as one-line ReadErrors."""
+    from lotsync.readers import preflight
+
     # The cyclic GC runs every 700 new containers and rescans everything that survived:
     # building a million row lists triggers it thousands of times for nothing (rows hold
     # no cycles).  Measured: csv.reader over 1,000,000 rows 3.9 s with the GC on, 0.77 s
@@ -37,9 +71,7 @@ def read_path(path: str | os.PathLike) -> list[RawSheet]:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        if pf.kind == "csv":
-            return [csvfile.read_csv(pf)]
-        return workbook.read_workbook(pf)
+        return step()
     except ReadError:
         raise
     except MemoryError:

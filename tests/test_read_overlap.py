@@ -1,0 +1,82 @@
+"""Reading a run's files on both cores (issue 10): a workbook parsed in the guarded child is
+forked before the next file is read, and finished after.  The sheets, their order and the
+error a person sees must be what reading the files one by one gives."""
+
+from __future__ import annotations
+
+import os
+
+import openpyxl
+import pytest
+import readers_files as rf
+
+from lotsync import pipeline
+from lotsync.readers import ReadError, read_path
+
+
+def visits_workbook(path, n: int = 50):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Treatments"
+    ws.append(["Date", "Product", "Lot #", "Units Used"])
+    for i in range(n):
+        ws.append([f"1/{i % 28 + 1}/2025", "Botox 100U", "C3709C3", i % 40 + 1])
+    wb.save(path)
+    return path
+
+
+def aborting_workbook(path):
+    """A cell at XFD1048576 whose `r` follows a tab: the scan cannot vouch for it, and
+    calamine aborts on it in the child."""
+    return rf.write(path, rf.with_sheet_xml(
+        rf.xlsx_bytes(rf.small_workbook()), "xl/worksheets/sheet1.xml",
+        lambda b: b.replace(b"</sheetData>",
+                            b'<row r="1048576"><c\tr="XFD1048576"><v>1</v></c></row></sheetData>')))
+
+
+def no_child_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_files_read_together_give_the_sheets_of_each_file_in_order(tmp_path):
+    inventory = rf.write(tmp_path / "inventory.xlsx", rf.xlsx_bytes(rf.small_workbook()))
+    visits = visits_workbook(tmp_path / "visits.xlsx")
+    csv = tmp_path / "counts.csv"
+    csv.write_text("Product,Lot,Counted\nBotox 100U,C3709C3,3\n")
+    together = pipeline.read_sources([str(inventory), str(csv), str(visits)])
+    one_by_one = read_path(inventory) + read_path(csv) + read_path(visits)
+    assert [(s.file, s.sheet, s.rows, s.notes) for s in together] == \
+        [(s.file, s.sheet, s.rows, s.notes) for s in one_by_one]
+    assert [s.sheet for s in together] == ["Inventory", None, "Treatments"]
+    assert no_child_left()
+
+
+def test_the_first_files_damage_is_reported_when_a_later_file_is_not_a_spreadsheet(tmp_path):
+    damaged = aborting_workbook(tmp_path / "damaged.xlsx")
+    pdf = rf.write(tmp_path / "scan.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    with pytest.raises(ReadError) as err:
+        pipeline.read_sources([str(damaged), str(pdf)])
+    assert "damaged.xlsx" in str(err.value) and "looks damaged" in str(err.value)
+    assert no_child_left()
+
+
+def test_a_later_files_error_is_reported_and_no_child_is_left_running(tmp_path):
+    inventory = rf.write(tmp_path / "inventory.xlsx", rf.xlsx_bytes(rf.small_workbook()))
+    pdf = rf.write(tmp_path / "scan.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    with pytest.raises(ReadError) as err:
+        pipeline.read_sources([str(inventory), str(pdf)])
+    assert "scan.xlsx" in str(err.value) and "PDF" in str(err.value)
+    assert no_child_left()
+
+
+def test_a_damaged_second_workbook_is_reported_after_the_first_is_read(tmp_path):
+    inventory = rf.write(tmp_path / "inventory.xlsx", rf.xlsx_bytes(rf.small_workbook()))
+    damaged = aborting_workbook(tmp_path / "damaged.xlsx")
+    with pytest.raises(ReadError) as err:
+        pipeline.read_sources([str(inventory), str(damaged)])
+    assert "damaged.xlsx" in str(err.value) and "looks damaged" in str(err.value)
+    assert no_child_left()
