@@ -72,3 +72,32 @@ def test_a_clean_visit_table_is_built_by_columns_with_its_units_and_prices():
     assert (a.quantity, a.unit, a.lot_key, a.location, a.price) == (Decimal(20), "units", "C3709C3", "North", Decimal(120))
     assert (b.quantity, b.unit, b.lot_key, b.location, b.price, b.visit_id) == (Decimal(10), "units", "C3709C3", "", None, None)
     assert parsed.findings == []
+
+
+def _fingerprints(rows):
+    import hashlib
+    return [hashlib.sha256("\x1f".join("" if c is None else f"{type(c).__name__}:{c}" for c in r)
+                           .encode("utf-8")).hexdigest()[:16] for r in rows]
+
+
+def test_equal_text_cells_are_shared_and_every_cell_keeps_its_type_and_fingerprint():
+    body = [[dt.date(2026, 1, 5), "Amy Lee", "Botox", "C3709C3", 20.0, "units", True],
+            [dt.date(2026, 1, 5), "Amy Lee", "Botox", "C3709C3", 1.0, "units", 1.0],
+            [dt.datetime(2026, 1, 5, 0, 0), "Bea", "Botox", "C3709C3", -0.0, "units", 0.0],
+            [dt.date(2026, 1, 6), "Bea", "Botox", "C3709C3", 0.0, "units", False]]
+    cells = [["Date", "Patient", "Product", "Lot #", "Units Used", "Unit", "Paid"]] + \
+        [[c if not isinstance(c, str) else "".join(list(c)) for c in r] for r in body]  # own str objects
+    before = [[(type(c), c) for c in r] for r in cells]
+    fingerprints = _fingerprints(cells)
+    sheet = RawSheet(file="visits.xlsx", sheet="Treatments", rows=cells)
+    det = detect_table(sheet, Mapping())
+    assert det.kind is not None and det.kind.value == "visits"
+    parsed = parse_table(det, 0, ParseOptions(as_of=AS_OF))
+    assert [[(type(c), c) for c in r] for r in sheet.rows] == before
+    assert _fingerprints(sheet.rows) == fingerprints
+    assert [r.ref.fingerprint for r in parsed.rows] == fingerprints[1:]
+    assert sheet.rows[1][1] is sheet.rows[2][1] and sheet.rows[1][3] is sheet.rows[4][3]
+    # numbers are never shared across equal values of another type or sign
+    assert type(sheet.rows[1][6]) is bool and type(sheet.rows[2][6]) is float
+    assert str(sheet.rows[3][4]) == "-0.0" and str(sheet.rows[4][4]) == "0.0"
+    assert type(sheet.rows[3][0]) is dt.datetime and type(sheet.rows[1][0]) is dt.date

@@ -441,16 +441,43 @@ def _row_names(vals: dict[str, Any], date_field: str | None) -> dict[str, Any]:
             "date": d if isinstance(d, dt.date) else None}
 
 
-def _columns(data: list[list[Any]], cols: dict[str, int]) -> dict[str, list]:
-    """Each field's column of cells (None past the end of a short row). A sheet from a
-    workbook is a rectangle: one C-level transpose; ragged CSV rows go cell by cell."""
-    if data and len({len(r) for r in data}) == 1 and data[0]:
-        t = list(zip(*data))
-        # the transposed tuples as they are (a copy to a list cost 0.05 s at 200k rows);
-        # the expiration column is a list: `_month_only_expirations` edits it in place
+def _columns(data: list[list[Any]], cols: dict[str, int]) -> dict[str, Any]:
+    """Each field's column of cells (None past the end of a short row).  A sheet from a
+    workbook is a rectangle: one C-level transpose, and its rows are given the shared
+    cells (`_share_equal`) in place; ragged CSV rows go cell by cell, kept as they are."""
+    if data and len({(r.__class__, len(r)) for r in data}) == 1 and data[0] and isinstance(data[0], list):
+        t = [_share_equal(c) for c in zip(*data)]
+        for row, cells in zip(data, zip(*t)):  # in place: the same row lists, no second copy
+            row[:] = cells
+        # the columns as tuples (a copy to a list cost 0.05 s at 200k rows); the
+        # expiration column is a list: `_month_only_expirations` edits it in place
         return {f: (list(t[j]) if f == "expiration" else t[j]) if j < len(t) else [None] * len(data)
                 for f, j in cols.items()}
     return {f: [r[j] if j < len(r) else None for r in data] for f, j in cols.items()}
+
+
+#: Cell types whose equal values are interchangeable: equal means same type and same
+#: text (str; date, datetime: naive from every reader, and fold is not shown).  Numbers
+#: are not: 1 == 1.0 == True and -0.0 == 0.0, while a row fingerprint tells them apart.
+_SHAREABLE = frozenset({str, type(None), dt.date, dt.datetime})
+
+
+def _share_equal(column: tuple) -> tuple:
+    """The column with every run of equal text or date cells as one object.
+
+    Why: a reader makes one object per cell (calamine: 94 MB of cells for 200k visit rows
+    × 10 columns), while a column holds a few thousand distinct values (11 MB); the
+    sheet's rows live as long as the run (`TableRef.cells`, for row fingerprints and the
+    corrected copies).  Shared, the strings are hashed once and compared by identity in
+    the column pass.  A column holding any number is left as it is: its first cell of
+    each equal class would stand for the others (1.0 for True, 0.0 for -0.0)."""
+    seen: dict[Any, Any] = {}
+    shared = tuple(map(seen.setdefault, column, column))
+    # every type in the column has a representative among the keys (an equal class
+    # keeps its first member: a number among the keys if the column has any number)
+    if set(map(type, seen)) <= _SHAREABLE:
+        return shared
+    return column
 
 
 def _place(rows: list, built: list | None, i: int, typed: Any) -> None:
