@@ -80,3 +80,17 @@ def test_a_damaged_second_workbook_is_reported_after_the_first_is_read(tmp_path)
         pipeline.read_sources([str(inventory), str(damaged)])
     assert "damaged.xlsx" in str(err.value) and "looks damaged" in str(err.value)
     assert no_child_left()
+
+
+def test_a_recorded_run_starts_each_file_and_records_the_inputs_in_order(tmp_path):
+    from lotsync.nightly.history import InputRecorder
+
+    inventory = rf.write(tmp_path / "inventory.xlsx", rf.xlsx_bytes(rf.small_workbook()))
+    visits = visits_workbook(tmp_path / "visits.xlsx")
+    rec = InputRecorder(read=pipeline.SourceReader())
+    sheets = pipeline.read_sources([str(inventory), str(visits)], rec)
+    assert [s.sheet for s in sheets] == ["Inventory", "Treatments"]
+    plain = InputRecorder()
+    pipeline.read_sources([str(inventory), str(visits)], plain.read)
+    assert rec.inputs == plain.inputs and len(rec.inputs) == 2
+    assert no_child_left()

@@ -324,6 +324,34 @@ class InputRecorder:
             except OSError:
                 pass  # missing, a folder, no permission: the reader says so, as a ReadError
         sheets = (self._read or read_source)(source)
+        return self._record(source, fp, sheets)
+
+    __call__ = read
+
+    def start(self, source: str) -> Callable[[], list]:
+        """`read` in two steps (see `pipeline.read_sources`): the file is fingerprinted and
+        its read started now (a workbook's guarded child parses on the other core while
+        the next file is read); the function returned finishes it and records it.  With a
+        reader that cannot start (a plain function), the file is read now."""
+        starter = getattr(self._read, "start", None) if self._read is not None else None
+        if starter is None:
+            sheets = self.read(source)
+            return lambda: sheets
+        fp = None
+        if not is_gsheet(source):
+            try:
+                fp = fingerprint_file(source)  # before reading, as `read` does
+            except OSError:
+                pass
+        finish = starter(source)
+
+        def done() -> list:
+            return self._record(source, fp, finish())
+
+        done.cancel = getattr(finish, "cancel", lambda: None)  # type: ignore[attr-defined]
+        return done
+
+    def _record(self, source: str, fp, sheets: list) -> list:
         if is_gsheet(source):
             fp = fingerprint_values(source, sheets)
         elif fp is None:

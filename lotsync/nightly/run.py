@@ -213,7 +213,7 @@ class NightlyRun:
             with lock, (OutputSet(out_dir) if write else nullcontext()) as outs, gc_paused():
                 rec = InputRecorder(read=self.reader)
                 with (progress_factory() if progress_factory else nullcontext()) as progress:
-                    result, loaded = run(s["sources"], opts, s["mapping"], read=rec.read,
+                    result, loaded = run(s["sources"], opts, s["mapping"], read=rec,
                                          progress=progress, exclude=[out_dir])
                 if self.mask_key is not None:
                     from lotsync.audit.mask import mask_result
