@@ -94,3 +94,26 @@ def test_a_recorded_run_starts_each_file_and_records_the_inputs_in_order(tmp_pat
     pipeline.read_sources([str(inventory), str(visits)], plain.read)
     assert rec.inputs == plain.inputs and len(rec.inputs) == 2
     assert no_child_left()
+
+
+def test_the_workbook_reader_shares_equal_text_and_keeps_every_cell_as_calamine_gives_it(tmp_path):
+    import datetime as dt
+
+    from python_calamine import CalamineWorkbook
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Date", "Product", "Units", "Paid", "Note"])
+    for i in range(30):
+        ws.append([dt.date(2026, 1, 1 + i % 3), "Botox 100U", [20, 1.0, 0.0, -0.0, True][i % 5],
+                   [True, 1, 0, False, None][i % 5], None if i % 2 else "same note"])
+    path = tmp_path / "shared.xlsx"
+    wb.save(path)
+    sheet = read_path(path)[0]
+    reference = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+    reference = [[None if c == "" and c.__class__ is str else c for c in r] for r in reference]
+    assert [[(type(c), repr(c)) for c in r] for r in sheet.rows] == \
+        [[(type(c), repr(c)) for c in r] for r in reference]
+    assert sheet.cells_shared
+    assert sheet.rows[1][1] is sheet.rows[2][1] and sheet.rows[1][0] is sheet.rows[4][0]
+    assert sheet.rows[1][4] is sheet.rows[3][4]

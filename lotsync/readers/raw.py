@@ -45,6 +45,9 @@ class RawSheet:
     # Number formats of cells, looked up on demand (xlsx only; None elsewhere): a date cell
     # formatted `mm/yyyy` in an expiration column is the month's last day (SPEC §1).
     formats: "CellFormats | None" = field(default=None, compare=False, repr=False)
+    # Equal text and date cells are already one object (the calamine reader shares them as
+    # it reads): the parser need not share them again.
+    cells_shared: bool = field(default=False, compare=False, repr=False)
 
     @property
     def label(self) -> str:

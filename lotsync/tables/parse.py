@@ -216,7 +216,7 @@ def parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool = Tr
     data = sheet.rows[det.header_row:]
     first_row = det.header_row + 1
     cols = {f: c.index for f, c in det.columns.items()}
-    raw_cols = _columns(data, cols)
+    raw_cols = _columns(data, cols, share=not sheet.cells_shared)
     if "expiration" in raw_cols and sheet.formats is not None:
         _month_only_expirations(raw_cols["expiration"], det.header_row, cols["expiration"], sheet)
     parsers = {f: _field_parser(f, raw_cols[f], opts, sheet.date1904) for f in cols}
@@ -441,14 +441,18 @@ def _row_names(vals: dict[str, Any], date_field: str | None) -> dict[str, Any]:
             "date": d if isinstance(d, dt.date) else None}
 
 
-def _columns(data: list[list[Any]], cols: dict[str, int]) -> dict[str, Any]:
+def _columns(data: list[list[Any]], cols: dict[str, int], share: bool = True) -> dict[str, Any]:
     """Each field's column of cells (None past the end of a short row).  A sheet from a
     workbook is a rectangle: one C-level transpose, and its rows are given the shared
-    cells (`_share_equal`) in place; ragged CSV rows go cell by cell, kept as they are."""
+    cells (`_share_equal`) in place unless the reader shared them (`share=False`); ragged
+    CSV rows go cell by cell, kept as they are."""
     if data and len({(r.__class__, len(r)) for r in data}) == 1 and data[0] and isinstance(data[0], list):
-        t = [_share_equal(c) for c in zip(*data)]
-        for row, cells in zip(data, zip(*t)):  # in place: the same row lists, no second copy
-            row[:] = cells
+        if not share:
+            t = list(zip(*data))
+        else:
+            t = [_share_equal(c) for c in zip(*data)]
+            for row, cells in zip(data, zip(*t)):  # in place: the same row lists, no second copy
+                row[:] = cells
         # the columns as tuples (a copy to a list cost 0.05 s at 200k rows); the
         # expiration column is a list: `_month_only_expirations` edits it in place
         return {f: (list(t[j]) if f == "expiration" else t[j]) if j < len(t) else [None] * len(data)
