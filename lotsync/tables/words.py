@@ -60,6 +60,8 @@ class Vocabulary:
     vetoes: dict[str, tuple[frozenset[str], ...]]
     veto_last: dict[str, frozenset[str]]
     per_kind: dict[Kind, dict[str, tuple[frozenset[str], ...]]]
+    # kind -> field -> veto phrases that hold only in that kind of table
+    kind_vetoes: dict[Kind, dict[str, tuple[frozenset[str], ...]]]
 
 
 _SPLIT_CASE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -74,16 +76,24 @@ _REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id")
 #: Only the header's own word counts: `NDC Description` is a description (`ndc` only
 #: expands to code), `Code produit` is a code.
 HEAD_FIRST = frozenset({"code", "codigo", "id"})
+#: Words that make a following `by` a date (`Use By`), not a person (`Counted By`).
+DATE_BY = frozenset({"use", "best", "sell", "expiration", "until"})
 
 
 def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+#: French and Italian elision (`Prix d'achat`, `Date d’entrée`, `Quantita' dell'articolo`):
+#: the article is its own word. `Rec'd` keeps its apostrophe rule (no word starts at `d`).
+_ELISION = re.compile(r"(?<![A-Za-z])([dlDL]|[Dd]ell|[Nn]ell|[Qq]u)['’](?=[A-Za-z])")
+
+
 def split_words(header: str) -> list[str]:
     """`LOT_EXPIRATION_DATE` -> lot expiration date; `qtyOnHand` -> qty on hand;
-    `Rec'd` -> recd; `Cost ($)` -> cost $; `Nº` -> number."""
-    s = strip_accents(str(header)).replace("'", "").replace("’", "")
+    `Rec'd` -> recd; `Cost ($)` -> cost $; `Nº` -> number; `Prix d'achat` -> prix d achat."""
+    s = _ELISION.sub(r"\1 ", strip_accents(str(header)))
+    s = s.replace("'", "").replace("’", "")
     s = s.replace("º", " no ").replace("°", " no ").replace("#", " # ")
     v = vocabulary()
     out: list[str] = []
@@ -101,14 +111,57 @@ def split_words(header: str) -> list[str]:
 
 
 def _compound(w: str, v: "Vocabulary") -> list[str]:
-    """`DRUGNAME` -> drug name, `lotnumber` -> lot number: a run-together pair of known words."""
-    if len(w) < 6 or w in v.known or w in v.abbreviations:
+    """A run-together word made of known words: `DRUGNAME` -> drug name, `lotnumber` -> lot
+    number, `QTYONHAND` -> qty on hand, `Verfallsdatum` -> verfall datum (a German linking
+    `s` between the parts is dropped), `Chargennummer` -> chargen nummer.
+
+    The split uses the fewest parts, each a known word or abbreviation of at least three
+    letters, or one of the two-letter words a header runs together (`on`, `by`, `id`, ...).
+    A word that does not split wholly into known parts is kept as it is: a part of a word
+    is never read on its own (`piler` is not `pile`)."""
+    if len(w) < 5 or w in v.known or w in v.abbreviations:
         return [w]
-    for i in range(len(w) - 3, 2, -1):
-        a, b = w[:i], w[i:]
-        if (a in v.known or a in v.abbreviations) and (b in v.known or b in v.abbreviations):
-            return [a, b]
-    return [w]
+    return _segment(w, v) or [w]
+
+
+def _is_part(p: str, v: "Vocabulary") -> bool:
+    if len(p) == 2:
+        return p in SHORT_PARTS
+    return len(p) >= 3 and (p in v.known or p in v.abbreviations)
+
+
+@lru_cache(maxsize=4096)
+def _segment_cached(w: str) -> tuple[str, ...] | None:
+    v = vocabulary()
+    n = len(w)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for i in range(1, n + 1):
+        for j in range(max(0, i - 24), i - 1):
+            if best[j] is None:
+                continue
+            p = w[j:i]
+            if _is_part(p, v):
+                cand = best[j] + (p,)
+            elif len(p) >= 4 and p.endswith("s") and _is_part(p[:-1], v) and i < n:
+                cand = best[j] + (p[:-1],)  # German linking s: Verfalls|datum
+            else:
+                continue
+            if best[i] is None or len(cand) < len(best[i]):
+                best[i] = cand
+    out = best[n]
+    return out if out and len(out) > 1 else None
+
+
+def _segment(w: str, v: "Vocabulary") -> list[str] | None:
+    out = _segment_cached(w)
+    return list(out) if out else None
+
+
+#: Two-letter words that headers run together with known words (`QTYONHAND`, `PRODUCTID`,
+#: `ENTEREDBY`, `LOTNO`).
+SHORT_PARTS = frozenset({"on", "by", "id", "no", "nr", "of", "in", "to", "dt", "ea", "pt", "um",
+                         "wh", "tx", "po", "de", "da", "di"})
 
 
 @lru_cache(maxsize=1)
@@ -136,18 +189,46 @@ def vocabulary() -> Vocabulary:
         known |= set(words)
     per_kind = {Kind(k): {f: tuple(frozenset(p.split()) for p in ps) for f, ps in fields.items()}
                 for k, fields in raw.get("kinds", {}).items()}
+    kind_vetoes = {Kind(k): {f: tuple(frozenset(p.split()) for p in ps) for f, ps in fields.items()}
+                   for k, fields in raw.get("kind_vetoes", {}).items()}
+    for fields in kind_vetoes.values():
+        for ps in fields.values():
+            for p in ps:
+                known |= p
     for fields in per_kind.values():
         for ps in fields.values():
             for p in ps:
                 known |= p
     return Vocabulary(expand, frozenset(known | set(expand)), frozenset(raw["words"]["stop"]),
-                      frozenset(raw["words"]["person"]), phrases, vetoes, veto_last, per_kind)
+                      frozenset(raw["words"]["person"]), phrases, vetoes, veto_last, per_kind, kind_vetoes)
 
 
 def _singular(w: str) -> str:
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w != "units":
         return w[:-1]
     return w
+
+
+def _inflections(w: str) -> tuple[str, ...]:
+    """Base forms to try for a word the vocabulary lacks, as a reader of French, Spanish,
+    Portuguese and Italian would: feminine and plural endings (`utilisée` -> utilise,
+    `recibida` -> recibido, `contadas` -> contado, `ricevuta` -> ricevuto, `usate` ->
+    usato). Only a word of five letters or more is tried (short words are too ambiguous)."""
+    if len(w) < 5:
+        return ()
+    out: list[str] = []
+    base = w[:-1] if w.endswith("s") else w
+    if base.endswith("ee"):
+        out.append(base[:-1])  # utilisee -> utilise
+    if base.endswith("e"):
+        out += [base[:-1], base[:-1] + "o"]  # recue -> recu; usate -> usato (plural)
+    if base.endswith("a"):
+        out.append(base[:-1] + "o")  # recibida -> recibido
+    if base.endswith("i"):
+        out.append(base[:-1] + "o")  # ricevuti -> ricevuto
+    if base != w:
+        out.append(base)
+    return tuple(out)
 
 
 @lru_cache(maxsize=4096)
@@ -167,6 +248,10 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
             continue
         if w in v.known or s in v.known:
             out.append(w if w in v.known else s)
+            continue
+        base = next((b for b in _inflections(w) if b in v.abbreviations or b in v.known), None)
+        if base is not None:
+            out.extend(v.abbreviations.get(base, (base,)))
             continue
         if len(w) >= 5:
             hit = process.extractOne(w, v.known, scorer=Levenshtein.normalized_similarity,
@@ -190,7 +275,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     v = vocabulary()
     ws = frozenset(words)
     content = [w for w in words if w not in v.stop and w not in {"$", "%"}]
-    is_person = bool(ws & v.person) and not {"use", "by"} <= ws
+    # `Use By`, `Best By`, `Sell By`, `Haltbar bis`: a date a product is good until, not a person
+    is_person = bool(ws & v.person) and not (ws & v.person == {"by"} and ws & DATE_BY)
     guesses: list[FieldGuess] = []
     kind_extra = v.per_kind.get(kind, {})
     for f in set(v.phrases) | set(kind_extra):
@@ -208,6 +294,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             continue
         if any(vp <= ws and not vp <= matched for vp in v.vetoes.get(f, ())):
             continue  # a veto word that is part of the deciding phrase vetoes nothing
+        if any(vp <= ws and not vp <= matched for vp in v.kind_vetoes.get(kind, {}).get(f, ())):
+            continue  # `Doses Wasted` on a visit log is not the dose given
         if content and content[-1] in v.veto_last.get(f, ()) and content[-1] not in matched:
             continue  # the head noun names something else: `Product Code`, `Dose Number`
         if own and own[0] in HEAD_FIRST and content and content[0] in v.veto_last.get(f, ()) \
