@@ -38,6 +38,7 @@ TIE_FIRST = frozenset({"total_cost"})
 
 #: Fields that hold a person; a role header ("Counted By") may only be one of these.
 PERSON_FIELDS = frozenset({"provider", "staff", "patient"})
+QUANTITY_FIELDS = frozenset({"quantity", "remaining", "counted"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Vocabulary:
     known: frozenset[str]
     stop: frozenset[str]
     person: frozenset[str]
+    packages: frozenset[str]
+    moves: frozenset[str]
     # field -> [(phrase words, weight)], field -> veto phrases
     phrases: dict[str, tuple[tuple[frozenset[str], float], ...]]
     vetoes: dict[str, tuple[frozenset[str], ...]]
@@ -174,7 +177,7 @@ def vocabulary() -> Vocabulary:
     phrases: dict[str, tuple] = {}
     vetoes: dict[str, tuple] = {}
     veto_last: dict[str, frozenset[str]] = {}
-    known: set[str] = set(raw["words"]["stop"]) | set(raw["words"]["person"])
+    known: set[str] = set(raw["words"]["stop"]) | set(raw["words"]["person"]) | set(raw["words"]["packages"])
     for f, spec in raw["fields"].items():
         ps = [(frozenset(p.split()), STRONG + 0.05 * (len(p.split()) - 1)) for p in spec["strong"]]
         ps += [(frozenset(p.split()), WEAK) for p in spec.get("weak", [])]
@@ -200,7 +203,8 @@ def vocabulary() -> Vocabulary:
             for p in ps:
                 known |= p
     return Vocabulary(expand, frozenset(known | set(expand)), frozenset(raw["words"]["stop"]),
-                      frozenset(raw["words"]["person"]), phrases, vetoes, veto_last, per_kind, kind_vetoes)
+                      frozenset(raw["words"]["person"]), frozenset(raw["words"]["packages"]),
+                      frozenset(raw["words"]["moves"]), phrases, vetoes, veto_last, per_kind, kind_vetoes)
 
 
 def _singular(w: str) -> str:
@@ -273,13 +277,18 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     if not words:
         return ()
     v = vocabulary()
-    ws = frozenset(words)
+    ws = ws_plain = frozenset(words)
     content = [w for w in words if w not in v.stop and w not in {"$", "%"}]
     # `Use By`, `Best By`, `Sell By`, `Haltbar bis`: a date a product is good until, not a person
     is_person = bool(ws & v.person) and not (ws & v.person == {"by"} and ws & DATE_BY)
+    # `Vials Received`, `Syringes Used`, `Boxes on hand`: packages moved or held are a number
+    # of units (for the quantity fields only; `# of Packs` alone names no movement)
+    packs = ws & v.packages
+    ws_units = ws | {"units"} if packs and ws & v.moves and not ws & {"unit", "units"} else ws
     guesses: list[FieldGuess] = []
     kind_extra = v.per_kind.get(kind, {})
     for f in set(v.phrases) | set(kind_extra):
+        ws = ws_units if f in QUANTITY_FIELDS else ws_plain
         best, matched = 0.0, frozenset()
         for p, w in v.phrases.get(f, ()):
             if p <= ws and (w > best or (w == best and len(p) > len(matched))):
@@ -303,7 +312,7 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             continue  # the same head noun put first (French, Spanish): `Code produit`, `ID Producto`
         if is_person and f not in PERSON_FIELDS:
             continue
-        explained = sum(1 for w in content if w in matched)
+        explained = sum(1 for w in content if w in matched or (w in packs and "units" in matched))
         coverage = explained / len(content) if content else 1.0
         if best < STRONG and coverage < 1.0:
             continue  # a weak word counts only alone: `Name`, not `Manufacturer Name`
