@@ -119,8 +119,78 @@ PROBES = [
  ("Boxes Received", I, "quantity"), ("Amount Charged", V, "price"), ("Fee", V, "price"),
 ]
 
+#: A second batch, written after the rules above were in place, before any change for it:
+#: 182 of 208 were read right at first (87.5%); the misses were fixed by class (German
+#: linking -en, dotted abbreviations `Q.tà`, `Units/Vial` as per, packages in five languages,
+#: `Temp on Arrival` is no date, an invoice number on a visit log is the visit's).
+PROBES2 = [
+ ("Product Name (as on box)", I, "product"), ("Lot Number (from box)", I, "lot"), ("LOT#", I, "lot"), ("Lot No", C, "lot"), ("lotNumber", V, "lot"),
+ ("Exp", I, "expiration"), ("EXP DATE", I, "expiration"), ("Expiration (mm/yyyy)", I, "expiration"),
+ ("Expires On", I, "expiration"), ("Expiration Dt", I, "expiration"), ("exp_dt", I, "expiration"),
+ ("Date Rec", I, "received_date"), ("Recvd Date", I, "received_date"), ("Received On", I, "received_date"),
+ ("Date Delivered", I, "received_date"), ("Arrived", I, "received_date"), ("Shipment Date", I, "received_date"),
+ ("Qty Recd", I, "quantity"), ("Units In", I, "quantity"), ("# Received", I, "quantity"), ("Count Received", I, "quantity"),
+ ("Quantity Shipped", I, "quantity"), ("Doses Shipped", I, "quantity"), ("Ordered Quantity", I, None),
+ ("Backordered", I, None), ("Qty Remaining", I, "remaining"), ("Units Left", I, "remaining"),
+ ("Balance On Hand", I, "remaining"), ("Current Stock", I, "remaining"), ("Available Qty", I, "remaining"),
+ ("Cost/Unit", I, "unit_cost"), ("Unit Cost ($)", I, "unit_cost"), ("Price Paid", I, "unit_cost"),
+ ("Cost Per Vial", I, "unit_cost"), ("Acquisition Cost", I, "unit_cost"), ("Ext Cost", I, "total_cost"),
+ ("Extended", I, "total_cost"), ("Total $", I, "total_cost"), ("Invoice Total", I, "total_cost"),
+ ("Supplier Name", I, "supplier"), ("Distributor", I, "supplier"), ("Purchased From", I, "supplier"),
+ ("Invoice No", I, "invoice"), ("Inv #", I, "invoice"), ("PO Number", I, "invoice"), ("Packing Slip #", I, "invoice"),
+ ("Storage Location", I, "location"), ("Clinic", I, "location"), ("Office Location", I, "location"),
+ ("UoM", I, "unit"), ("Package Size", I, None), ("Units per Box", I, None),
+ ("Received By", I, None), ("Checked By", I, None), ("Temp on Arrival", I, None), ("Cold Chain OK?", I, None),
+ ("Date of Treatment", V, "date"), ("Appt Date", V, "date"), ("Service Dt", V, "date"), ("Visit", V, "visit_id"),
+ ("Appointment ID", V, "visit_id"), ("Invoice #", V, "visit_id"), ("Client", V, "patient"),
+ ("Patient ID", V, "patient"), ("MRN", V, "patient"), ("Client Name", V, "patient"), ("Guest", V, "patient"),
+ ("Injector", V, "provider"), ("Provider Name", V, "provider"), ("Performed By", V, "provider"),
+ ("NP", V, "provider"), ("RN Initials", V, "provider"), ("Staff Member", V, "provider"),
+ ("Product Used", V, "product"), ("Toxin", V, "product"), ("Filler Used", V, "product"), ("Service", V, "product"),
+ ("Units Injected", V, "quantity"), ("Units", V, "quantity"), ("# Units", V, "quantity"), ("Syringes", V, "quantity"),
+ ("Amount Used", V, "quantity"), ("mL Used", V, "quantity"), ("Qty Given", V, "quantity"),
+ ("Treatment Area", V, None), ("Area Treated", V, None), ("Dilution", V, None), ("Follow-up", V, None),
+ ("Price Charged", V, "price"), ("Charge", V, "price"), ("Total Charge", V, "price"), ("Discount", V, None),
+ ("Tip", V, None), ("Payment Method", V, None), ("Room", V, "location"), ("Location", V, "location"),
+ ("Adj Date", A, "date"), ("Adjustment", A, "type"), ("Reason Code", A, "type"), ("Reason for Waste", A, "reason"),
+ ("Qty Adjusted", A, "quantity"), ("Units Wasted", A, "quantity"), ("Wasted", A, "quantity"),
+ ("Transfer To", A, "to_location"), ("To Clinic", A, "to_location"), ("From Clinic", A, "location"),
+ ("Destination Site", A, "to_location"), ("Logged By", A, "staff"), ("Witness", A, None),
+ ("Count Date", C, "date"), ("Date Counted", C, "date"), ("On Hand (Counted)", C, "counted"),
+ ("Physical Count", C, "counted"), ("Actual Qty", C, "counted"), ("Qty on Shelf", C, "counted"),
+ ("Book Qty", C, None), ("System On Hand", C, None), ("Difference", C, None), ("Counted By", C, None),
+ ("Product Name", P, "product"), ("Also Known As", P, "aliases"), ("Other Names", P, "aliases"),
+ ("Unit of Use", P, "unit"), ("Units/Vial", P, "units_per_package"), ("Units per Package", P, "units_per_package"),
+ ("Pack Size", P, "units_per_package"), ("Sold By", P, None), ("Package", P, "package_unit"),
+ ("Category", P, "category"), ("Product Type", P, "category"), ("Reorder Level", P, None), ("Retail Price", P, None),
+ # other languages, unseen
+ ("Fecha Venc.", I, "expiration"), ("Fec. Caducidad", I, "expiration"), ("Cant. Recibida", I, "quantity"),
+ ("Nro. Lote", I, "lot"), ("N° Lote", C, "lot"), ("Laboratorio", I, None), ("Código", I, None),
+ ("Stock Mínimo", I, None), ("Precio Unit.", I, "unit_cost"), ("Valor Total", I, "total_cost"),
+ ("Fecha de Atención", V, "date"), ("Aplicado por", V, "provider"), ("Zona tratada", V, None),
+ ("Unidades de toxina", V, "quantity"), ("Jeringas", V, "quantity"), ("Doctor", V, "provider"),
+ ("Date de réception", I, "received_date"), ("Lot n°", I, "lot"), ("Péremption", I, "expiration"),
+ ("Qté", I, "quantity"), ("PU HT", I, "unit_cost"), ("Total HT", I, "total_cost"), ("Zone traitée", V, None),
+ ("Date de l'injection", V, "date"), ("Injecteur", V, "provider"), ("Nom du patient", V, "patient"),
+ ("Data de Validade", I, "expiration"), ("Qtd. Recebida", I, "quantity"), ("Preço Unitário", I, "unit_cost"),
+ ("Data do Atendimento", V, "date"), ("Nome do Paciente", V, "patient"), ("Aplicador", V, "provider"),
+ ("Data Scadenza", I, "expiration"), ("Q.tà", I, "quantity"), ("Prezzo Acquisto", I, "unit_cost"),
+ ("Nome Paziente", V, "patient"), ("Operatore", V, "provider"), ("Data Trattamento", V, "date"),
+ ("Ablaufdatum", I, "expiration"), ("Eingang", I, "received_date"), ("Anzahl", I, "quantity"),
+ ("Einzelpreis", I, "unit_cost"), ("Patientenname", V, "patient"), ("Behandlungsart", V, None),
+ ("Lagerplatz", I, "location"), ("Zähldatum", C, "date"), ("Gezählt", C, "counted"),
+ # ERP exports
+ ("ITEM_NAME", I, "product"), ("LOT_NUM", I, "lot"), ("EXPIRY_DT", I, "expiration"), ("RCPT_DT", I, "received_date"),
+ ("RCPT_QTY", I, "quantity"), ("UNIT_PRC", I, "unit_cost"), ("EXT_AMT", I, "total_cost"), ("VEND_NAME", I, "supplier"),
+ ("WH_CODE", I, "location"), ("PO_NBR", I, "invoice"), ("QOH", I, "remaining"), ("itemDescription", I, "product"),
+ ("lotExpirationDate", I, "expiration"), ("quantityReceived", I, "quantity"), ("receivedDate", I, "received_date"),
+ ("unitCost", I, "unit_cost"), ("vendorName", I, "supplier"), ("warehouseId", I, None), ("skuId", I, None),
+ ("patientName", V, "patient"), ("providerName", V, "provider"), ("serviceDate", V, "date"), ("qtyUsed", V, "quantity"),
+ ("U_BatchNo", I, "lot"), ("ExpiryDate", I, "expiration"), ("QtyInStock", I, "remaining"), ("BinLoc", I, "location"),
+]
 
-@pytest.mark.parametrize("header,kind,field", PROBES, ids=[f"{k.value}:{h}" for h, k, _ in PROBES])
+
+@pytest.mark.parametrize("header,kind,field", PROBES + PROBES2, ids=[f"{k.value}:{h}" for h, k, _ in PROBES + PROBES2])
 def test_a_header_in_another_language_or_an_erp_export_names_its_field(header, kind, field):
     g = read_column(header, kind, count_table=True)
     assert (g.field if g else None) == field

@@ -92,17 +92,25 @@ def strip_accents(text: str) -> str:
 _ELISION = re.compile(r"(?<![A-Za-z])([dlDL]|[Dd]ell|[Nn]ell|[Qq]u)['’](?=[A-Za-z])")
 
 
+#: `Units/Vial`, `Cost/Unit`: a slash between two words with no space is "per". A spaced
+#: slash separates two wordings of one column (`Lote / Lot`, `Date / heure`); a slash between
+#: initials (`U/M`, `N/A`) is neither.
+_SLASH_PER = re.compile(r"(?<=[a-z]{2})/(?=[A-Za-z]{2})|(?<=[A-Z]{2})/(?=[A-Za-z]{2})")
+
+
 def split_words(header: str) -> list[str]:
     """`LOT_EXPIRATION_DATE` -> lot expiration date; `qtyOnHand` -> qty on hand;
     `Rec'd` -> recd; `Cost ($)` -> cost $; `Nº` -> number; `Prix d'achat` -> prix d achat."""
     s = _ELISION.sub(r"\1 ", strip_accents(str(header)))
     s = s.replace("'", "").replace("’", "")
+    s = _SLASH_PER.sub(" per ", s)
     s = s.replace("º", " no ").replace("°", " no ").replace("#", " # ")
     v = vocabulary()
     out: list[str] = []
     chunks = [c for c in re.split(r"[^0-9A-Za-z#$%]+", s) if c]
     if len(chunks) > 1 and all(len(c) == 1 and c.isalpha() for c in chunks):
         chunks = ["".join(chunks)]  # `P.U.`, `U/M`: initials of one word
+    chunks = _join_dotted(chunks, v)
     for chunk in chunks:
         low = chunk.casefold()
         # a known word keeps its case-mix whole (`mL`, `UoM`); others split on case changes
@@ -110,6 +118,24 @@ def split_words(header: str) -> list[str]:
         for w in parts:
             if w and not _DIGITS.match(w):
                 out.extend(_compound(w, v))
+    return out
+
+
+def _join_dotted(chunks: list[str], v: "Vocabulary") -> list[str]:
+    """`Q.ty`, `Q.tà`, `N.ro`: an initial and the rest of one abbreviation written with a
+    dot; joined when the whole is a known abbreviation."""
+    out: list[str] = []
+    i = 0
+    while i < len(chunks):
+        c = chunks[i]
+        if len(c) == 1 and c.isalpha() and i + 1 < len(chunks):
+            joined = (c + chunks[i + 1]).casefold()
+            if joined in v.abbreviations:
+                out.append(joined)
+                i += 2
+                continue
+        out.append(c)
+        i += 1
     return out
 
 
@@ -148,6 +174,8 @@ def _segment_cached(w: str) -> tuple[str, ...] | None:
                 cand = best[j] + (p,)
             elif len(p) >= 4 and p.endswith("s") and _is_part(p[:-1], v) and i < n:
                 cand = best[j] + (p[:-1],)  # German linking s: Verfalls|datum
+            elif len(p) >= 6 and p.endswith("en") and _is_part(p[:-2], v) and i < n:
+                cand = best[j] + (p[:-2],)  # German linking en: Patienten|name
             else:
                 continue
             if best[i] is None or len(cand) < len(best[i]):
@@ -284,7 +312,10 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     # `Vials Received`, `Syringes Used`, `Boxes on hand`: packages moved or held are a number
     # of units (for the quantity fields only; `# of Packs` alone names no movement)
     packs = ws & v.packages
-    ws_units = ws | {"units"} if packs and ws & v.moves and not ws & {"unit", "units"} else ws
+    # a bare plural (`Syringes`) on a visit log is what was given; on a receiving log a bare
+    # `Boxes` sits beside the units received and is not the quantity
+    plural = kind is Kind.VISITS and len(content) == 1 and len(own) == 1 and own[0].endswith("s")
+    ws_units = ws | {"units"} if packs and (ws & v.moves or plural) and not ws & {"unit", "units"} else ws
     guesses: list[FieldGuess] = []
     kind_extra = v.per_kind.get(kind, {})
     for f in set(v.phrases) | set(kind_extra):
