@@ -56,6 +56,41 @@ STYLES = {
                   ["Date du soin", "Patient", "Praticien / Provider", "Produit", "Numéro de lot", "Quantité utilisée"],
                   ["Fecha", "Producto", "Lote", "Cantidad", "Tipo", "Motivo"],
                   ["Date", "Produit", "Numéro de lot", "Stock physique"]),
+    # issue 9 item 2: wordings none of the header corpora has
+    "erp_camel_case": (["ItemName", "BatchNum", "ExpDate", "ReceiptDate", "QtyRcvd", "UnitPrice", "OnHand"],
+                       ["ServiceDate", "PatientId", "ProviderName", "ItemName", "BatchNum", "QtyUsed"],
+                       ["PostingDate", "ItemName", "BatchNum", "Quantity", "EntryType", "Remarks"],
+                       ["CountDate", "ItemName", "BatchNum", "CountedQty"]),
+    "erp_run_together": (["ITEMDESC", "LOTNO", "EXPDT", "RCVDDT", "QTYRCVD", "UNITCOST", "QTYONHAND"],
+                         ["SVCDATE", "PATID", "PROVNAME", "ITEMDESC", "LOTNO", "UNITSUSED"],
+                         ["ADJDATE", "ITEMDESC", "LOTNO", "ADJQTY", "ADJTYPE", "REASON"],
+                         ["CNTDATE", "ITEMDESC", "LOTNO", "CNTQTY"]),
+    "german": (["Artikelbezeichnung", "Chargennummer", "Verfallsdatum", "Eingangsdatum", "Liefermenge",
+                "Einkaufspreis", "Restbestand"],
+               ["Behandlungsdatum", "Patient", "Behandler", "Präparat", "Chargen-Nr.", "Menge verabreicht"],
+               ["Datum", "Artikel", "Charge", "Menge", "Buchungsart", "Grund"],
+               ["Zähldatum", "Artikel", "Charge", "Gezählte Menge"]),
+    "portuguese": (["Produto", "Lote", "Validade", "Data de recebimento", "Quantidade recebida", "Custo unitário",
+                    "Saldo em estoque"],
+                   ["Data do atendimento", "Paciente", "Profissional", "Produto", "Lote", "Unidades aplicadas"],
+                   ["Data", "Produto", "Lote", "Qtd", "Tipo", "Motivo"],
+                   ["Data da contagem", "Produto", "Lote", "Quantidade contada"]),
+    "italian": (["Prodotto", "Lotto", "Scadenza", "Data ricevimento", "Qtà ricevuta", "Prezzo unitario", "Giacenza"],
+                ["Data trattamento", "Paziente", "Medico", "Prodotto", "Lotto", "Unità somministrate"],
+                ["Data", "Articolo", "Lotto", "Quantità", "Tipo", "Causale"],
+                ["Data conteggio", "Articolo", "Lotto", "Quantità contata"]),
+    "units_in_brackets": (["Product", "Lot (batch)", "Expiry (MM/YYYY)", "Received (date)", "Qty [units]",
+                           "Cost ($/unit)", "Left [units]"],
+                          ["Date (MM/DD/YYYY)", "Patient", "Provider", "Product", "Lot", "Units (U)"],
+                          ["Date (dd/mm/yy)", "Product", "Lot", "Qty (units)", "Type", "Reason"],
+                          ["Date", "Product", "Lot", "Counted (units)"]),
+    "bilingual_spanish_english": (["Producto (Product)", "Lote (Lot)", "Vence (Expires)", "Recibido (Received)",
+                                   "Cant. recibida", "Costo unit. (Unit cost)", "Existencia (On hand)"],
+                                  ["Fecha / Date", "Paciente / Patient", "Médico / Doctor", "Producto / Product",
+                                   "Lote / Lot", "Unidades / Units"],
+                                  ["Fecha / Date", "Producto / Product", "Lote / Lot", "Cantidad / Qty",
+                                   "Tipo / Type", "Motivo / Reason"],
+                                  ["Fecha / Date", "Producto / Product", "Lote / Lot", "Conteo / Count"]),
 }
 
 EXTRA_VALUES = {"Received By": "JS", "Checked In By": "MK", "Notes": "cold pack ok", "Initials": "AB",
@@ -134,6 +169,41 @@ def test_a_visit_log_with_a_unit_of_measure_column_is_not_a_product_catalog(tmp_
     r = reconcile_files([path])
     assert {i["sheet"]: i["kind"] for i in report_dict(r)["inputs"]}["Sheet2"] == "visits"
     assert sum(l.used for l in r.lots) == 34
+
+
+def test_a_vaccination_site_beside_a_route_is_the_body_site_not_the_clinic(tmp_path):
+    """A vaccination record's `Site` (left deltoid) next to `Route`: nothing lotsync reads.
+    A med-spa visit log's `Site` with no route or vaccine column is the clinic."""
+    path = write_book(tmp_path / "vax.xlsx", {
+        "Receiving": [["Vaccine", "Lot", "Expiration", "Doses Received"], ["Flu Q", "FL123", EXP1, 10]],
+        "Immunizations": [["Date Given", "Patient", "Vaccine", "Lot", "Doses", "Site", "Route"],
+                          [D2, "P1", "Flu Q", "FL123", 1, "L deltoid", "IM"],
+                          [D3, "P2", "Flu Q", "FL123", 1, "R deltoid", "IM"],
+                          [D3, "P3", "Flu Q", "FL123", 1, "L deltoid", "IM"]],
+        "Treatments": [["Date", "Patient", "Site", "Product", "Lot", "Units"],
+                       [D2, "P4", "Uptown", "Flu Q", "FL123", 1], [D3, "P5", "Uptown", "Flu Q", "FL123", 1],
+                       [D3, "P6", "Uptown", "Flu Q", "FL123", 1]]})
+    inputs = {i["sheet"]: i for i in report_dict(reconcile_files([path]))["inputs"]}
+    assert inputs["Immunizations"]["kind"] == "visits"
+    assert "location" not in inputs["Immunizations"]["columns"]
+    assert inputs["Treatments"]["columns"]["location"] == "Site"
+
+
+def test_columns_naming_nothing_lotsync_reads_stay_unread(tmp_path):
+    """Notes, phone, route, dose number, NDC, reorder and on-order quantities, a manufacturer,
+    a treatment area: each looks like a field to a string matcher, none is one."""
+    path = write_book(tmp_path / "extra.xlsx", {
+        "Receiving": [["NDC", "Product", "Manufacturer", "Lot", "Exp Date", "Qty Received", "Qty On Order",
+                       "Reorder Point", "Storage Temp", "Notes"],
+                      ["0023-1145-01", "Botox 100U", "Allergan", "C3709C3", EXP1, 200, 50, 20, "2-8C", "ok"]],
+        "Treatments": [["Date", "Patient", "Phone", "Product", "Lot", "Units", "Dose Number", "Route",
+                        "Treatment Area", "Notes"],
+                       [D2, "P1", "555-0100", "Botox 100U", "C3709C3", 20, 1, "IM", "glabella", "none"]]})
+    inputs = {i["sheet"]: i for i in report_dict(reconcile_files([path]))["inputs"]}
+    assert inputs["Receiving"]["columns"] == {"product": "Product", "lot": "Lot", "expiration": "Exp Date",
+                                              "quantity": "Qty Received"}
+    assert inputs["Treatments"]["columns"] == {"date": "Date", "patient": "Patient", "product": "Product",
+                                               "lot": "Lot", "quantity": "Units"}
 
 
 # --- lotsync check: honest about doubt --------------------------------------------------

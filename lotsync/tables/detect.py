@@ -40,7 +40,7 @@ from lotsync.tables.headers import AMBIGUOUS_UNITS, KIND_FIELDS, name_hint, norm
 from lotsync.tables.mapping import Mapping
 from lotsync.tables.profile import DATE_FIELDS, NUMBER_FIELDS, Profile, profile_column, vetoes
 from lotsync.tables.values import clean_text, parse_number
-from lotsync.tables.words import FieldGuess, read_header
+from lotsync.tables.words import FieldGuess, header_words, read_header
 
 HEADER_SCAN_ROWS = 30
 SAMPLE_ROWS = 50
@@ -57,6 +57,10 @@ KIND_MARKS: dict[Kind, frozenset[str]] = {
     Kind.PRODUCTS: frozenset({"aliases", "package_unit", "units_per_package", "category"}),
 }
 QUANTITY_LIKE = frozenset({"quantity", "remaining"})
+#: A bare `Site` beside a route or a vaccine column is where on the body the dose went (a
+#: vaccination record), not the clinic: `Site | Route`, `Vaccine | Site`. `Clinic Site`,
+#: `Site Name` and a `Site` on a visit log without them stay the location.
+BODY_SITE_NEIGHBOURS = frozenset({"route", "vaccine", "laterality", "injection"})
 #: A header equal to one of these names its field outright ("Product" beats "Treatment").
 OWN_NAMES = {"received_date": {"datereceived", "receiveddate"}, "unit_cost": {"unitcost"},
              "total_cost": {"totalcost"}, "visit_id": {"visitid"}, "to_location": {"tolocation"},
@@ -181,6 +185,7 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
     taken: set[int] = set()
     pairs: list[tuple[float, int, int, str, str, FieldGuess]] = []
     headers: dict[int, str] = {}
+    body_site = _names_body_sites(rows[idx])
     for j, cell in enumerate(rows[idx]):
         header = clean_text(cell)
         if header is None:
@@ -205,6 +210,9 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
                 f, score = "counted", score * 0.9
             if f not in allowed or score < MIN_SCORE:
                 continue
+            if f == "location" and body_site and set(g.words) <= {"site"} and len(g.words) == 1 \
+                    and len(header_words(header)[0]) == 1:
+                continue
             if ambiguous and (f == "quantity") != units_qty and f in ("quantity", "unit"):
                 continue
             if vetoes(f, sh.profile(idx, j)):
@@ -225,6 +233,15 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
     unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
     total = sum(r.confidence for r in readings.values())
     return readings, unused, total
+
+
+def _names_body_sites(cells: list[object]) -> bool:
+    """Whether a header row has a route or vaccine column (then a bare `Site` is a body site)."""
+    for c in cells:
+        h = clean_text(c)
+        if h and BODY_SITE_NEIGHBOURS & set(header_words(h)[0]):
+            return True
+    return False
 
 
 def read_column(header: str, kind: Kind, count_table: bool = False) -> FieldGuess | None:
