@@ -189,8 +189,55 @@ PROBES2 = [
  ("U_BatchNo", I, "lot"), ("ExpiryDate", I, "expiration"), ("QtyInStock", I, "remaining"), ("BinLoc", I, "location"),
 ]
 
+#: A third batch (POS, vaccine-registry and ERP exports, stock-movement and stocktake words in
+#: Spanish, French, German), written before any change for it: 127 of 137 at first (92.7%).
+#: Fixed by class: a header ending in `?` is a yes/no flag; a dose's site or volume is no
+#: quantity; a unit of measure is never a movement (`Units Wasted`); `Rx Date` is no visit date.
+PROBES3 = [
+ ("Fecha Vto", I, "expiration"), ("Lote Nro", I, "lot"), ("Nro. Factura", I, "invoice"), ("Stock Mínimo", I, None),
+ ("Existencia Actual", I, "remaining"), ("Cantidad Disponible", I, "remaining"), ("Costo Promedio", I, "unit_cost"),
+ ("Precio Costo", I, "unit_cost"), ("Precio Venta", I, None), ("Qté en stock", I, "remaining"),
+ ("Stock dispo", I, "remaining"), ("Code article", I, None), ("Réf.", I, None), ("Qtde Estoque", I, "remaining"),
+ ("Estoque Mínimo", I, None), ("Administering Provider", V, "provider"), ("Vaccine Name", V, "product"),
+ ("VACCINATION_DATE", V, "date"), ("VACCINE_CODE", V, None), ("CVX_CODE", V, None), ("MANUFACTURER_CODE", V, None),
+ ("ADMIN_SITE", V, None), ("ADMIN_ROUTE", V, None), ("FACILITY_NAME", V, "location"), ("Item Name", I, "product"),
+ ("Variation Name", I, None), ("New Quantity", I, "quantity"), ("Stock Alert Count", I, None), ("Title", I, "product"),
+ ("Option1 Name", I, None), ("Incoming", I, None), ("Committed", I, None), ("On hand", I, "remaining"),
+ ("Available", I, "remaining"), ("Department", P, "category"), ("Department", I, None), ("Reserved Quantity", I, None),
+ ("Removal Date", I, None), ("Best Before Date", I, "expiration"), ("Invoiced Quantity", I, None),
+ ("Patient Initials", V, "patient"), ("Client #", V, "patient"), ("Chart #", V, "patient"), ("Provider Initials", V, "provider"),
+ ("Tx Area", V, None), ("Units Drawn Up", V, "quantity"), ("Units Wasted", V, None), ("Neurotoxin", V, "product"),
+ ("Qty Adjusted", A, "quantity"), ("Adjusted By", A, "staff"), ("Date Administered", V, "date"),
+ ("Administration Date", V, "date"), ("Dose Volume", V, None), ("Lot Expiration", I, "expiration"),
+ ("Received Qty", I, "quantity"), ("Qty. Received", I, "quantity"), ("Recv Qty", I, "quantity"), ("Rec'd Qty", I, "quantity"),
+ ("Quantity In Stock", I, "remaining"), ("Balance", I, "remaining"), ("Closing Stock", I, "remaining"),
+ ("Opening Stock", I, "quantity"), ("Count", C, "counted"), ("Counted Quantity", C, "counted"), ("Qty Counted", C, "counted"),
+ ("Stock Count", C, "counted"), ("Count Qty", C, "counted"), ("Inventory Count", C, "counted"),
+ ("Product Code", I, None), ("Product ID", I, None), ("Item #", I, None), ("Barcode", I, None), ("GTIN", I, None),
+ ("Supplier Code", I, None), ("Supplier Phone", I, None), ("Vendor Contact", I, None), ("Min Qty", I, None),
+ ("Max Qty", I, None), ("Safety Stock", I, None), ("Lead Time", I, None), ("Days to Expiry", I, None),
+ ("Expired?", I, None), ("Status", I, None), ("Last Updated", I, None), ("Created At", I, None),
+ ("Price/Unit", I, "unit_cost"), ("Unit Price (EUR)", I, "unit_cost"), ("Cost (USD)", I, "unit_cost"),
+ ("Total Value", I, "total_cost"), ("Net Amount", I, "total_cost"), ("VAT", I, None), ("Tax", I, None),
+ ("Sales Tax", V, None), ("Total Paid", V, None), ("Payment", V, None), ("Service Price", V, "price"),
+ ("Medication", V, "product"), ("Drug", V, "product"), ("Drug Name", V, "product"), ("Medication Name", V, "product"),
+ ("Strength", V, None), ("Dosage", V, None), ("Quantity Dispensed", V, "quantity"), ("Date Dispensed", V, "date"),
+ ("Dispensed By", V, "provider"), ("Prescription #", V, None), ("Rx Date", V, None),
+ ("Location Name", V, "location"), ("Clinic Location", V, "location"), ("Practice", V, "location"),
+ ("Lagerort Ziel", A, "to_location"), ("Almacén destino", A, "to_location"), ("Entrepôt de destination", A, "to_location"),
+ ("Almacén origen", A, "location"), ("Desde", A, "location"), ("Hacia", A, "to_location"),
+ ("Tipo de movimiento", A, "type"), ("Fecha movimiento", A, "date"), ("Cantidad ajustada", A, "quantity"),
+ ("Razón", A, "reason"), ("Mouvement", A, "type"), ("Quantité perdue", A, "quantity"), ("Perte", A, "quantity"),
+ ("Merma", A, "quantity"), ("Motivo de la merma", A, "reason"), ("Causa de baja", A, "reason"),
+ ("Inventario físico", C, "counted"), ("Fecha de inventario", C, "date"), ("Existencia física", C, "counted"),
+ ("Existencia sistema", C, None), ("Diferencia", C, None), ("Stock théorique", C, None), ("Écart", C, None),
+ ("Quantité inventoriée", C, "counted"), ("Menge gezählt", C, "counted"), ("Soll-Bestand", C, None), ("Differenz", C, None),
+]
 
-@pytest.mark.parametrize("header,kind,field", PROBES + PROBES2, ids=[f"{k.value}:{h}" for h, k, _ in PROBES + PROBES2])
+ALL = PROBES + PROBES2 + PROBES3
+
+
+@pytest.mark.parametrize("header,kind,field", ALL, ids=[f"{k.value}:{h}" for h, k, _ in ALL])
 def test_a_header_in_another_language_or_an_erp_export_names_its_field(header, kind, field):
     g = read_column(header, kind, count_table=True)
     assert (g.field if g else None) == field

@@ -150,6 +150,8 @@ def _compound(w: str, v: "Vocabulary") -> list[str]:
     is never read on its own (`piler` is not `pile`)."""
     if len(w) < 5 or w in v.known or w in v.abbreviations:
         return [w]
+    if any(b in v.known or b in v.abbreviations for b in (_singular(w), *_inflections(w))):
+        return [w]  # a known word's other form (`perdue`, `recibidas`), not per + due
     return _segment(w, v) or [w]
 
 
@@ -300,6 +302,8 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
 @lru_cache(maxsize=8192)
 def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     """Every field of any kind the header may name (best first), read as a person would."""
+    if header.rstrip().endswith("?"):
+        return ()  # `Expired?`, `Cold chain OK?`: a question is answered yes or no, a flag
     ref = _REFERENCE.fullmatch(header)
     words, own, fuzzy = header_words(ref.group(1) if ref else header)
     if not words:
