@@ -77,6 +77,8 @@ def assert_accuracy(split: str, label: str, floor: float, capsys) -> None:
 #: 91.3% (190 of 208); 92.8% after the Price/Box change merged from main. SPENT since: the
 #: held-out errors were then tuned on (general rules, see docs/RULES.md), which took it to
 #: 97.1% (the tune half to 99.5%). Not a blind figure any more; a regression floor only.
+#: Issue 9's vocabulary pass (detect3: five languages, ERP forms, compounds) kept it at 97.1%
+#: and took the tune half to 100%.
 HELD_OUT_FLOOR = 0.97
 
 
@@ -85,13 +87,13 @@ def test_headers_are_read_right_on_the_held_out_half(capsys):
 
 
 #: The second blind set, measured once blind at 84.6% (55 of 65). SPENT since: tuned on
-#: with the held-out half, now 93.8%. A regression floor only.
-BLIND2_FLOOR = 0.93
+#: with the held-out half, 93.8%; 98.5% after the detect3 vocabulary pass. A regression floor only.
+BLIND2_FLOOR = 0.98
 
 
 def test_headers_are_read_right_on_the_tune_half():
     acc, wrong = accuracy("tune")
-    assert acc >= 0.99, wrong
+    assert acc >= 1.0, wrong  # 99.5% before the detect3 vocabulary pass, 100% after
 
 
 def test_headers_are_read_right_on_the_second_blind_set(capsys):
@@ -105,8 +107,11 @@ def test_headers_are_read_right_on_the_second_blind_set(capsys):
 #: ERP/SAP short forms (DocNum, CardName, WhsCode, OrderedQty), and about 4 are labels a
 #: reasonable reader could dispute (`Invoice Amount`, `Entry Date` on a receiving screen).
 #: The labels were not changed after the measurement. This floor guards regressions only;
-#: the set is spent from here on.
-BLIND3_FLOOR = 0.84
+#: the set is spent from here on. Tuned on by class in the detect3 pass (Spanish/French words,
+#: ERP short forms, compounds): 95.2% (160 of 168); the 8 left are disputable labels (above),
+#: the vaccination `Site` (read right in its table, not from the header alone) and
+#: `Vaccine procedure`.
+BLIND3_FLOOR = 0.95
 
 
 def test_headers_are_read_right_on_the_third_blind_set(capsys):
