@@ -234,7 +234,64 @@ PROBES3 = [
  ("Quantité inventoriée", C, "counted"), ("Menge gezählt", C, "counted"), ("Soll-Bestand", C, None), ("Differenz", C, None),
 ]
 
-ALL = PROBES + PROBES2 + PROBES3
+#: A fourth batch, mostly columns of real exports that name nothing lotsync reads (shipping,
+#: billing, EMR demographics, temperature logs, approvals) and more five-language wordings:
+#: 148 of 160 at first (92.5%; `Unit Price` on a visit log was then dropped: a unit price
+#: there is read as no field, a rule from the tuned sets). Fixed by class: shipping and
+#: freight are no cost, follow-up and next dates or appointments are no visit, a billed
+#: quantity is a quantity, `<participle> On` is that event's date (`Counted On`).
+PROBES4 = [
+ # none in exports
+ ("Ship To Address", I, None), ("Bill To", I, None), ("Ship Via", I, None), ("Tracking Number", I, None),
+ ("Carrier", I, None), ("Freight", I, None), ("Shipping Cost", I, None), ("Currency", I, None), ("Exchange Rate", I, None),
+ ("Terms", I, None), ("Due Date", I, None), ("Paid Date", I, None), ("Payment Status", I, None), ("Approved", I, None),
+ ("Approved By", I, None), ("Buyer", I, None), ("Requested By", I, None), ("Department", V, None),
+ ("Insurance", V, None), ("Copay", V, None), ("Diagnosis", V, None), ("ICD-10", V, None), ("CPT Code", V, None),
+ ("Procedure Code", V, None), ("Appointment Time", V, None), ("Check-in Time", V, None), ("Duration (min)", V, None),
+ ("Age", V, None), ("Gender", V, None), ("Date of Birth", V, None), ("Address", V, None), ("City", V, None),
+ ("Zip Code", V, None), ("Email Address", V, None), ("Mobile", V, None), ("Referral Source", V, None),
+ ("Follow Up Date", V, None), ("Next Appointment", V, None), ("Photo Consent", V, None), ("Allergies", V, None),
+ ("Skin Type", V, None), ("Membership", V, None), ("Package Sessions Left", V, None), ("Tip Amount", V, None),
+ ("Temperature Log", I, None), ("Min Temp", I, None), ("Max Temp", I, None), ("Humidity", I, None),
+ ("GL Account", I, None), ("Cost Center", I, None), ("Tax Code", I, None), ("Discount %", I, None),
+ ("Weight (kg)", I, None), ("Dimensions", I, None), ("Country of Origin", I, None), ("HS Code", I, None),
+ ("Image URL", I, None), ("Web Link", I, None), ("Active", P, None), ("Discontinued", P, None),
+ ("Controlled Substance", P, None), ("Schedule", P, None), ("Storage Requirements", P, None),
+ ("Reorder Qty", P, None), ("Lead Time (days)", P, None), ("Barcode", P, None), ("Last Modified", P, None),
+ ("Serial Number", A, None), ("Row ID", A, None), ("Created By", A, "staff"), ("Timestamp", A, None),
+ ("Approval Status", A, None), ("Reference", A, None), ("Cost Impact", A, None), ("Value Lost", A, None),
+ ("Count Sheet #", C, None), ("Page", C, None), ("Counter", C, None), ("Verified", C, None), ("Recount Needed", C, None),
+ # positives in exports
+ ("Product Description", V, "product"), ("Item Description", C, "product"), ("Lot Number", A, "lot"),
+ ("Expiration", C, None), ("Date of Service", V, "date"), ("DOS", V, "date"), ("Visit ID", V, "visit_id"),
+ ("Encounter #", V, "visit_id"), ("Rendering Provider", V, "provider"), ("Performing Provider", V, "provider"),
+ ("Units Billed", V, "quantity"), ("Qty Billed", V, "quantity"), ("Charge Amount", V, "price"),
+ ("Patient Last Name", V, "patient"), ("Patient First Name", V, "patient"), ("Patient MRN", V, "patient"),
+ ("Item", A, "product"), ("Adjustment Qty", A, "quantity"), ("Adjustment Reason", A, "reason"),
+ ("Adjustment Type", A, "type"), ("Transaction Type", A, "type"), ("From Location", A, "location"),
+ ("To Location", A, "to_location"), ("Employee", A, "staff"), ("User", A, "staff"),
+ ("Physical Count Date", C, "date"), ("Counted On", C, "date"), ("Quantity Counted", C, "counted"),
+ ("Location", C, "location"), ("Bin", C, "location"), ("UOM", C, "unit"),
+ ("Package Unit", P, "package_unit"), ("Units Per Vial", P, "units_per_package"), ("Category", P, "category"),
+ ("Aliases", P, "aliases"), ("Product", P, "product"), ("Unit", P, "unit"),
+ # languages again, more unusual
+ ("Nombre del producto", I, "product"), ("Descripción artículo", I, "product"), ("Número de lote", I, "lot"),
+ ("Fecha de expiración", I, "expiration"), ("Fecha expiración", I, "expiration"), ("Expira", I, "expiration"),
+ ("Caduca", I, "expiration"), ("Cantidad ingresada", I, "quantity"), ("Cantidad comprada", I, "quantity"),
+ ("Precio compra unitario", I, "unit_cost"), ("Total compra", I, "total_cost"), ("Nombre proveedor", I, "supplier"),
+ ("Nombre del médico", V, "provider"), ("Fecha de la cita", V, "date"), ("Cédula", V, "patient"),
+ ("Nom du produit", I, "product"), ("Date d'expiration", I, "expiration"), ("Expire le", I, "expiration"),
+ ("Quantité livrée", I, "quantity"), ("Prix total", I, "total_cost"), ("Nom du fournisseur", I, "supplier"),
+ ("Nom du praticien", V, "provider"), ("Date de la visite", V, "date"), ("Dose injectée", V, "quantity"),
+ ("Nome do produto", I, "product"), ("Data de vencimento", I, "expiration"), ("Quantidade comprada", I, "quantity"),
+ ("Nome do fornecedor", I, "supplier"), ("Data da consulta", V, "date"), ("Nome do profissional", V, "provider"),
+ ("Nome prodotto", I, "product"), ("Numero lotto", I, "lot"), ("Quantità acquistata", I, "quantity"),
+ ("Data della visita", V, "date"), ("Nome del medico", V, "provider"), ("Dose somministrata", V, "quantity"),
+ ("Produktname", I, "product"), ("Chargenbezeichnung", I, "lot"), ("Gelieferte Menge", I, "quantity"),
+ ("Lieferantenname", I, "supplier"), ("Name des Arztes", V, "provider"), ("Verabreichte Menge", V, "quantity"),
+]
+
+ALL = PROBES + PROBES2 + PROBES3 + PROBES4
 
 
 @pytest.mark.parametrize("header,kind,field", ALL, ids=[f"{k.value}:{h}" for h, k, _ in ALL])
