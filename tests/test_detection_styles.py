@@ -13,6 +13,10 @@ from datetime import date
 import pytest
 
 from helpers import reconcile_files, write_book
+from lotsync.model import Kind
+from lotsync.readers.raw import RawSheet
+from lotsync.tables.detect import detect_table
+from lotsync.tables.mapping import Mapping
 from lotsync.writers.json_report import report_dict
 
 EXP1, EXP2 = date(2026, 12, 31), date(2027, 3, 31)
@@ -204,6 +208,41 @@ def test_columns_naming_nothing_lotsync_reads_stay_unread(tmp_path):
                                               "quantity": "Qty Received"}
     assert inputs["Treatments"]["columns"] == {"date": "Date", "patient": "Patient", "product": "Product",
                                                "lot": "Lot", "quantity": "Units"}
+
+
+#: Header rows of real exports in public repositories (issue 9 item 2), with the columns a
+#: person would pick. None of them is in the header corpora.
+REAL_EXPORTS = {
+    "github:KietLuong1/web-warehouse src/queries/Inventory/keys.ts": (
+        ["inventory_id", "product_id", "location_id", "quantity", "batch_number", "import_date", "expiry_date"],
+        {"product": "product_id", "location": "location_id", "quantity": "quantity", "lot": "batch_number",
+         "expiration": "expiry_date"}),
+    "github:MediSupply-Team/MediSupply-Backend catalogo-service/ENDPOINTS-INVENTARIO.md": (
+        ["producto_id", "bodega_id", "pais", "lote", "tipo_movimiento", "motivo", "cantidad", "fecha_vencimiento",
+         "usuario_id", "referencia_documento", "observaciones", "permitir_stock_negativo"],
+        {"product": "producto_id", "location": "bodega_id", "lot": "lote", "quantity": "cantidad",
+         "expiration": "fecha_vencimiento"}),
+    "github:cmcocom/suminixmed docs/fixes/CORRECCION-IMPORTACION-EXPORTACION-PRODUCTOS.md": (
+        ["id", "clave", "clave2", "nombre", "descripcion", "categoria", "cantidad", "precio", "proveedor",
+         "fechaIngreso", "fechaVencimiento", "estado", "imagen", "codigo_barras", "numero_lote", "cantidad_minima",
+         "cantidad_maxima", "punto_reorden", "dias_reabastecimiento", "ubicacion_general", "createdAt", "updatedAt",
+         "categoria_id"],
+        {"product": "descripcion", "quantity": "cantidad", "supplier": "proveedor", "received_date": "fechaIngreso",
+         "expiration": "fechaVencimiento", "lot": "numero_lote", "location": "ubicacion_general"}),
+    "a pharmacy inventory upload (mongoose InventoryItem, public code search)": (
+        ["medicineName", "batchNumber", "dosageForm", "quantity", "expiryDate", "purchasePrice", "sellingPrice",
+         "supplier"],
+        {"product": "medicineName", "lot": "batchNumber", "quantity": "quantity", "expiration": "expiryDate",
+         "unit_cost": "purchasePrice", "supplier": "supplier"}),
+}
+
+
+@pytest.mark.parametrize("source", sorted(REAL_EXPORTS))
+def test_a_real_export_is_read_as_a_person_would_pick_its_columns(source):
+    headers, want = REAL_EXPORTS[source]
+    det = detect_table(RawSheet(file="export.xlsx", sheet="Sheet1", rows=[headers]), Mapping())
+    assert det.kind is Kind.INVENTORY
+    assert {f: c.header for f, c in det.columns.items()} == want
 
 
 # --- lotsync check: honest about doubt --------------------------------------------------

@@ -58,6 +58,7 @@ class Vocabulary:
     person: frozenset[str]
     packages: frozenset[str]
     moves: frozenset[str]
+    flags: frozenset[str]
     # field -> [(phrase words, weight)], field -> veto phrases
     phrases: dict[str, tuple[tuple[frozenset[str], float], ...]]
     vetoes: dict[str, tuple[frozenset[str], ...]]
@@ -207,7 +208,8 @@ def vocabulary() -> Vocabulary:
     phrases: dict[str, tuple] = {}
     vetoes: dict[str, tuple] = {}
     veto_last: dict[str, frozenset[str]] = {}
-    known: set[str] = set(raw["words"]["stop"]) | set(raw["words"]["person"]) | set(raw["words"]["packages"])
+    known: set[str] = (set(raw["words"]["stop"]) | set(raw["words"]["person"]) | set(raw["words"]["packages"])
+                       | set(raw["words"]["flags"]))
     for f, spec in raw["fields"].items():
         ps = [(frozenset(p.split()), STRONG + 0.05 * (len(p.split()) - 1)) for p in spec["strong"]]
         ps += [(frozenset(p.split()), WEAK) for p in spec.get("weak", [])]
@@ -234,7 +236,7 @@ def vocabulary() -> Vocabulary:
                 known |= p
     return Vocabulary(expand, frozenset(known | set(expand)), frozenset(raw["words"]["stop"]),
                       frozenset(raw["words"]["person"]), frozenset(raw["words"]["packages"]),
-                      frozenset(raw["words"]["moves"]), phrases, vetoes, veto_last, per_kind, kind_vetoes)
+                      frozenset(raw["words"]["moves"]), frozenset(raw["words"]["flags"]), phrases, vetoes, veto_last, per_kind, kind_vetoes)
 
 
 def _singular(w: str) -> str:
@@ -310,6 +312,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
         return ()
     v = vocabulary()
     ws = ws_plain = frozenset(words)
+    if ws & v.flags:
+        return ()  # `Allow negative stock`, `Is Expired`: a yes/no flag
     content = [w for w in words if w not in v.stop and w not in {"$", "%"}]
     # `Use By`, `Best By`, `Sell By`, `Haltbar bis`: a date a product is good until, not a person
     is_person = bool(ws & v.person) and not (ws & v.person == {"by"} and ws & DATE_BY)
