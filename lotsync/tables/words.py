@@ -4,7 +4,9 @@ Rules (SPEC §1): a header is split into words on case changes, underscores, pun
 and brackets; accents are dropped; each word is expanded through the abbreviation and
 translation tables in `vocabulary.toml` (`Qty` -> quantity, `Lote` -> lot, `QOH` ->
 quantity on hand); a word the vocabulary does not know is corrected to the closest known
-word when rapidfuzz finds one at least 88% alike (a spelling slip: `Expiraton`). A field
+word when rapidfuzz finds one at least 87% alike, two swapped letters counting as one slip
+(`Expiraton`, `Recieved`, `Quanity`; a 7-letter word with one slip, 86%, is not corrected:
+`Counter` stays a person, not `Counted`). A field
 is named when all the words of one of its phrases are in the header: a strong phrase
 scores 1.0, a weak one 0.6, a longer phrase a little more than a shorter one; any veto
 word rules the field out. Words that no phrase explains make the guess less sure. A
@@ -26,12 +28,12 @@ from functools import lru_cache
 from importlib import resources
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from lotsync.model import Kind
 
 STRONG, WEAK = 1.0, 0.6
-FUZZY_CUTOFF = 88.0
+FUZZY_CUTOFF = 87.0
 
 #: On an equal score these fields win (SPEC §1: a bare Total on a receiving log is money).
 TIE_FIRST = frozenset({"total_cost"})
@@ -290,7 +292,7 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
             out.extend(v.abbreviations.get(base, (base,)))
             continue
         if len(w) >= 5:
-            hit = process.extractOne(w, v.known, scorer=Levenshtein.normalized_similarity,
+            hit = process.extractOne(w, v.known, scorer=OSA.normalized_similarity,
                                      score_cutoff=FUZZY_CUTOFF / 100)
             if hit is not None:
                 fixed = hit[0]
