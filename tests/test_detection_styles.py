@@ -144,6 +144,20 @@ def test_a_two_row_header_reads_the_group_title_over_its_columns(tmp_path):
                                "received_date": "Date", "quantity": "Qty", "unit_cost": "Unit Cost"}
 
 
+def test_a_two_row_header_in_spanish_reads_the_group_title_over_its_columns(tmp_path):
+    """`Lote` over `Número | Vencimiento`, `Recepción` over `Fecha | Cantidad`: the bare
+    `Número` is the lot's number and the bare `Fecha` the receipt's date."""
+    path = write_book(tmp_path / "dos.xlsx", {"Recepcion": [
+        [None, "Lote", None, "Recepción", None, None],
+        ["Producto", "Número", "Vencimiento", "Fecha", "Cantidad", "Costo unitario"],
+        ["Botox 100U", "C3709C3", EXP1, D1, 200, 6.12],
+        ["Juvederm Ultra", "JU8821", EXP2, D1, 10, 310.0]]})
+    cols = {i["sheet"]: i for i in report_dict(reconcile_files([path]))["inputs"]}["Recepcion"]
+    assert cols["kind"] == "inventory" and cols["header_row"] == 2
+    assert cols["columns"] == {"product": "Producto", "lot": "Número", "expiration": "Vencimiento",
+                               "received_date": "Fecha", "quantity": "Cantidad", "unit_cost": "Costo unitario"}
+
+
 def test_a_persons_role_is_never_a_quantity_or_a_date(tmp_path):
     path = write_book(tmp_path / "c.xlsx", {
         "Receiving": [["Product", "Lot", "Received By", "Qty"], ["Botox", "C1", "JS", 100]],
