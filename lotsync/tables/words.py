@@ -251,7 +251,8 @@ def _inflections(w: str) -> tuple[str, ...]:
     """Base forms to try for a word the vocabulary lacks, as a reader of French, Spanish,
     Portuguese and Italian would: feminine and plural endings (`utilisée` -> utilise,
     `recibida` -> recibido, `contadas` -> contado, `ricevuta` -> ricevuto, `usate` ->
-    usato). Only a word of five letters or more is tried (short words are too ambiguous)."""
+    usato), and English past participles (`transferred` -> transfer). Only a word of five
+    letters or more is tried (short words are too ambiguous)."""
     if len(w) < 5:
         return ()
     out: list[str] = []
@@ -266,6 +267,9 @@ def _inflections(w: str) -> tuple[str, ...]:
         out.append(base[:-1] + "o")  # ricevuti -> ricevuto
     if base != w:
         out.append(base)
+    if w.endswith("ed") and len(w) >= 6:
+        # English past participles: `transferred` -> transfer, `reconciled` -> reconcile
+        out += [w[:-2], w[:-1]] + ([w[:-3]] if w[-3] == w[-4] else [])
     return tuple(out)
 
 
@@ -344,8 +348,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             continue
         if any(vp <= ws and not vp <= matched for vp in v.vetoes.get(f, ())):
             continue  # a veto word that is part of the deciding phrase vetoes nothing
-        if any(vp <= ws and not vp <= matched for vp in v.kind_vetoes.get(kind, {}).get(f, ())):
-            continue  # `Doses Wasted` on a visit log is not the dose given
+        if any(vp <= ws for vp in v.kind_vetoes.get(kind, {}).get(f, ())):
+            continue  # `Doses Wasted` on a visit log is not the dose given, whatever phrase named it
         if content and content[-1] in v.veto_last.get(f, ()) and content[-1] not in matched:
             continue  # the head noun names something else: `Product Code`, `Dose Number`
         if own and own[0] in HEAD_FIRST and content and content[0] in v.veto_last.get(f, ()) \
