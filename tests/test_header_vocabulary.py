@@ -321,7 +321,16 @@ PROBES5 = [
  ("Reden", A, "reason"), ("Geteld", C, "counted"), ("Eenheid", I, "unit"), ("Factuurnummer", I, "invoice"),
 ]
 
-ALL = PROBES + PROBES2 + PROBES3 + PROBES4 + PROBES5
+#: The head noun first (Romance languages): a number, code or reference of a product is not
+#: the product, while a number of a lot, an invoice or units names them.
+PROBES6 = [
+ ("Número de artículo", I, None), ("Réf. produit", I, None), ("Nro. Producto", I, None),
+ ("Codice articolo", I, None), ("Product Reference", I, None), ("Referencia", I, None),
+ ("Número de lote", I, "lot"), ("Numéro de facture", I, "invoice"), ("Número de unidades", V, "quantity"),
+ ("N° de patient", V, "patient"), ("Nro. Lote", C, "lot"), ("Nro de Factura", I, "invoice"),
+]
+
+ALL = PROBES + PROBES2 + PROBES3 + PROBES4 + PROBES5 + PROBES6
 
 
 @pytest.mark.parametrize("header,kind,field", ALL, ids=[f"{k.value}:{h}" for h, k, _ in ALL])

@@ -78,10 +78,12 @@ _DIGITS = re.compile(r"^\d+$")
 #: record's name there), so it is read as the noun. `Product ID`, `ProductoID`, `Batch ID`
 #: are typed by a person and name a code: they keep the head-noun rule.
 _REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id")
-#: Head nouns that French and Spanish put first (`Code Article`, `ID Producto`).
+#: Head nouns that French, Spanish, Portuguese and Italian put first (`Code Article`, `ID
+#: Producto`, `Número de artículo`, `Réf. produit`: a code or number, not the product).
 #: Only the header's own word counts: `NDC Description` is a description (`ndc` only
 #: expands to code), `Code produit` is a code.
-HEAD_FIRST = frozenset({"code", "codigo", "id"})
+HEAD_FIRST = frozenset({"code", "codigo", "id", "codice", "clave", "numero", "nro", "num", "ref",
+                        "reference", "referencia", "riferimento"})
 #: Words that make a following `by` a date (`Use By`), not a person (`Counted By`).
 DATE_BY = frozenset({"use", "best", "sell", "expiration", "until"})
 
