@@ -61,6 +61,8 @@ class Vocabulary:
     packages: frozenset[str]
     moves: frozenset[str]
     flags: frozenset[str]
+    # field -> its strong one-word phrases (`product`: item, description, drug, ...)
+    single: dict[str, frozenset[str]]
     # field -> [(phrase words, weight)], field -> veto phrases
     phrases: dict[str, tuple[tuple[frozenset[str], float], ...]]
     vetoes: dict[str, tuple[frozenset[str], ...]]
@@ -240,7 +242,9 @@ def vocabulary() -> Vocabulary:
                 known |= p
     return Vocabulary(expand, frozenset(known | set(expand)), frozenset(raw["words"]["stop"]),
                       frozenset(raw["words"]["person"]), frozenset(raw["words"]["packages"]),
-                      frozenset(raw["words"]["moves"]), frozenset(raw["words"]["flags"]), phrases, vetoes, veto_last, per_kind, kind_vetoes)
+                      frozenset(raw["words"]["moves"]), frozenset(raw["words"]["flags"]),
+                      {f: frozenset(next(iter(p)) for p, w in ps if len(p) == 1 and w >= STRONG)
+                       for f, ps in phrases.items()}, phrases, vetoes, veto_last, per_kind, kind_vetoes)
 
 
 def _singular(w: str) -> str:
@@ -359,12 +363,18 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             continue  # the same head noun put first (French, Spanish): `Code produit`, `ID Producto`
         if is_person and f not in PERSON_FIELDS:
             continue
-        explained = sum(1 for w in content if w in matched or (w in packs and "units" in matched))
+        # Words that explain the header besides the deciding phrase: another of the field's own
+        # one-word names (`Item Description`, `Lot Batch`), a movement qualifying a quantity
+        # (`Menge verabreicht`, `Receipt Qty`), a package counted (`Vials Received`).
+        also = v.single[f] if best >= STRONG else frozenset()
+        if f in QUANTITY_FIELDS:
+            also = also | v.moves | (packs if "units" in matched else frozenset())
+        explained = sum(1 for w in content if w in matched or w in also)
         coverage = explained / len(content) if content else 1.0
         if best < STRONG and coverage < 1.0:
             continue  # a weak word counts only alone: `Name`, not `Manufacturer Name`
         score = best * (0.7 + 0.3 * coverage) * (0.9 if fuzzy else 1.0)
-        decided = tuple(w for w in dict.fromkeys(words) if w in matched)
+        decided = tuple(w for w in dict.fromkeys(words) if w in matched or w in also)
         guesses.append(FieldGuess(f, round(score, 4), decided, fuzzy))
     # ties broken by a fixed order, never by set iteration (which changes with the hash
     # seed): money before a count, so a bare `Total` or `Montant` is an amount of money
