@@ -330,7 +330,19 @@ PROBES6 = [
  ("N° de patient", V, "patient"), ("Nro. Lote", C, "lot"), ("Nro de Factura", I, "invoice"),
 ]
 
-ALL = PROBES + PROBES2 + PROBES3 + PROBES4 + PROBES5 + PROBES6
+#: Turkish, Polish and Scandinavian basics (letters with no accent to drop are read plain:
+#: dotless ı, ł, ø, æ, ß), and the Spanish `UND` (units) over the German `und`.
+PROBES7 = [
+ ("Ürün Adı", I, "product"), ("Parti No", I, "lot"), ("Son Kullanma Tarihi", I, "expiration"), ("SKT", I, "expiration"),
+ ("Miktar", I, "quantity"), ("Birim Fiyat", I, "unit_cost"), ("Tedarikçi", I, "supplier"), ("Depo", I, "location"),
+ ("Kalan Miktar", I, "remaining"), ("Nazwa produktu", I, "product"), ("Nr partii", I, "lot"),
+ ("Data ważności", I, "expiration"), ("Ilość", I, "quantity"), ("Cena jednostkowa", I, "unit_cost"),
+ ("Dostawca", I, "supplier"), ("Magazyn", I, "location"), ("Utgångsdatum", I, "expiration"), ("Antal", I, "quantity"),
+ ("Leverandør", I, "supplier"), ("Udløbsdato", I, "expiration"), ("Batchnummer", I, "lot"),
+ ("Válido hasta", I, "expiration"), ("UND", I, "quantity"),
+]
+
+ALL = PROBES + PROBES2 + PROBES3 + PROBES4 + PROBES5 + PROBES6 + PROBES7
 
 
 @pytest.mark.parametrize("header,kind,field", ALL, ids=[f"{k.value}:{h}" for h, k, _ in ALL])

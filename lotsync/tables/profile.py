@@ -34,7 +34,8 @@ _DATE_TEXT = re.compile(
     r"^\s*(\d{4}-\d{1,2}(-\d{1,2})?|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}/\d{4}"
     r"|\d{1,2}[\s\-][A-Za-z]{3,9}[\s\-,]+\d{2,4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}|[A-Za-z]{3,9}\s+\d{4})"
     r"([ T]\d{1,2}:\d{2}.*)?\s*$")
-_FLAGS = frozenset({"y", "n", "yes", "no", "true", "false", "x", "si", "oui", "non"})
+_FLAGS = frozenset({"y", "n", "yes", "no", "true", "false", "x", "si", "sí", "oui", "non", "ja", "nein",
+                    "sim", "não", "nao", "vero", "falso", "verdadero", "wahr", "falsch", "vrai", "faux"})
 _LOTLIKE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9\-/.]{3,24}$")
 
 

@@ -90,7 +90,14 @@ HEAD_FIRST = frozenset({"code", "codigo", "id", "codice", "clave", "numero", "nr
 DATE_BY = frozenset({"use", "best", "sell", "expiration", "until"})
 
 
+#: Letters that carry no combining accent to drop (Turkish dotless i, Polish ł, Nordic ø/æ,
+#: German ß): written as the plain letters a reader would type for them.
+_PLAIN_LETTERS = str.maketrans({"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae",
+                                "ß": "ss", "đ": "d", "Đ": "D", "œ": "oe", "Œ": "Oe"})
+
+
 def strip_accents(text: str) -> str:
+    text = text.translate(_PLAIN_LETTERS)
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
