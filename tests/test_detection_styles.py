@@ -158,6 +158,17 @@ def test_a_two_row_header_in_spanish_reads_the_group_title_over_its_columns(tmp_
                                "received_date": "Fecha", "quantity": "Cantidad", "unit_cost": "Costo unitario"}
 
 
+def test_a_bare_received_column_of_numbers_beside_its_date_is_the_quantity_read_as_a_weak_guess():
+    """`Date Received | Received`: the values decide (numbers are no dates); from the word
+    alone it is only a guess, and check says so."""
+    rows = [["Item", "Lot", "Date Received", "Received"], ["Botox", "C1", D1, 100], ["Dysport", "D2", D1, 50],
+            ["Xeomin", "X3", D2, 20]]
+    det = detect_table(RawSheet(file="r.xlsx", sheet="Receiving", rows=rows), Mapping())
+    assert det.kind is Kind.INVENTORY
+    assert det.columns["received_date"].header == "Date Received" and det.columns["quantity"].header == "Received"
+    assert [r.field for r in det.weak] == ["quantity"]
+
+
 def test_a_persons_role_is_never_a_quantity_or_a_date(tmp_path):
     path = write_book(tmp_path / "c.xlsx", {
         "Receiving": [["Product", "Lot", "Received By", "Qty"], ["Botox", "C1", "JS", 100]],
