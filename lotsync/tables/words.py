@@ -1,21 +1,32 @@
 """Reading a header as words: which fields it may name, how sure, and the words that decided.
 
 Rules (SPEC §1): a header is split into words on case changes, underscores, punctuation
-and brackets; accents are dropped; each word is expanded through the abbreviation and
-translation tables in `vocabulary.toml` (`Qty` -> quantity, `Lote` -> lot, `QOH` ->
-quantity on hand); a word the vocabulary does not know is corrected to the closest known
-word when rapidfuzz finds one at least 87% alike, two swapped letters counting as one slip
+and brackets; accents are dropped (and ı, ł, ø, æ, ß read plain); elided articles are their
+own word (`Prix d'achat`); an unspaced slash between words is "per" (`Units/Vial`); a word
+run together from known words is split into the fewest known parts (`QTYONHAND`,
+`Verfallsdatum`); each word is expanded through the abbreviation and translation tables in
+`vocabulary.toml` (`Qty` -> quantity, `Lote` -> lot, `QOH` -> quantity on hand), trying its
+base form when the vocabulary lacks it (`recibida` -> recibido, `utilisée` -> utilise,
+`transferred` -> transfer); a word still unknown is corrected to the closest known word when
+rapidfuzz finds one at least 87% alike, two swapped letters counting as one slip
 (`Expiraton`, `Recieved`, `Quanity`; a 7-letter word with one slip, 86%, is not corrected:
-`Counter` stays a person, not `Counted`). A field
-is named when all the words of one of its phrases are in the header: a strong phrase
-scores 1.0, a weak one 0.6, a longer phrase a little more than a shorter one; any veto
-word rules the field out. Words that no phrase explains make the guess less sure. A
-header naming a person's role (`Counted By`, `Initials`, `Checked In By`) can only be a
-person (provider or staff), never a quantity or a date.
+`Counter` stays a person, not `Counted`).
+
+A field is named when all the words of one of its phrases are in the header: a strong
+phrase scores 1.0, a weak one 0.6, a longer phrase a little more than a shorter one; any
+veto word rules the field out, and a kind of table may add its own vetoes (`Doses Wasted`
+on a visit log). Words that nothing explains make the guess less sure; the field's other
+one-word names and, for a quantity, a movement word (`Receipt Qty`) explain. A header
+naming a person's role (`Counted By`, `Initials`, `Checked In By`) can only be a person
+(provider or staff), never a quantity or a date; a header asking yes/no (`Expired?`,
+`Allow negative stock`) names no field.
 
 Rejected: one fuzzy similarity score for the whole header string (it reads `Cost` as
 `Cost of Goods` and `Date` as `Date Received`, and cannot say why); an ever-growing list
-of exact spellings (the reason issue 9 was filed).
+of exact spellings (the reason issue 9 was filed); a stemmer or a translation library (a
+dependency for a few hundred words, and stems conflate what a header keeps apart:
+`Zählung`/`Zahlung`, `Charge` the batch and `Charge` the price); splitting any word into
+any known fragments (`perdue` is not per + due: a known word's other form is never split).
 """
 
 from __future__ import annotations
