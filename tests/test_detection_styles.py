@@ -169,6 +169,17 @@ def test_a_bare_received_column_of_numbers_beside_its_date_is_the_quantity_read_
     assert [r.field for r in det.weak] == ["quantity"]
 
 
+def test_a_count_tab_named_in_spanish_reads_its_plain_quantity_as_the_count(tmp_path):
+    """A tab called `Conteo` (or `Inventaire`, `Inventur`) is a count tab as `Count` is: its
+    bare `Cantidad` is the counted quantity."""
+    path = write_book(tmp_path / "conteo.xlsx", {
+        "Recepción": [["Producto", "Lote", "Vencimiento", "Fecha", "Cantidad"], ["Botox 100U", "C3709C3", EXP1, D1, 200]],
+        "Conteo": [["Fecha", "Producto", "Lote", "Cantidad"], [D4, "Botox 100U", "C3709C3", 190]]})
+    inputs = {i["sheet"]: i for i in report_dict(reconcile_files([path]))["inputs"]}
+    assert inputs["Recepción"]["kind"] == "inventory"
+    assert inputs["Conteo"]["kind"] == "counts" and inputs["Conteo"]["columns"]["counted"] == "Cantidad"
+
+
 def test_a_persons_role_is_never_a_quantity_or_a_date(tmp_path):
     path = write_book(tmp_path / "c.xlsx", {
         "Receiving": [["Product", "Lot", "Received By", "Qty"], ["Botox", "C1", "JS", 100]],

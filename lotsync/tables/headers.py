@@ -9,6 +9,7 @@ aliases.toml, went with issue 9: nothing read it any more).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from lotsync.model import Kind
 
@@ -65,12 +66,23 @@ def package_of_cost(header: object) -> str | None:
 #: Header spellings that may name a quantity or a unit of measure: decided by the values.
 AMBIGUOUS_UNITS = frozenset({normalize_header("Units"), normalize_header("Unit(s)")})
 
+#: Tab and file name stems per kind, English first, then Spanish, French, Portuguese, Italian,
+#: German and Dutch (accents dropped before matching: `Recepción` -> recepcion).
 NAME_HINTS: dict[Kind, tuple[str, ...]] = {
-    Kind.INVENTORY: ("inventory", "receiv", "stock", "purchase", "lots", "delivery", "intake"),
-    Kind.VISITS: ("treatment", "visit", "injection", "usage", "patient", "appointment", "service", "procedure", "log"),
-    Kind.ADJUSTMENTS: ("waste", "adjust", "transfer", "movement", "write", "spoil", "return"),
-    Kind.COUNTS: ("count", "stocktake", "physical", "audit"),
-    Kind.PRODUCTS: ("product", "catalog", "catalogue", "items", "formulary"),
+    Kind.INVENTORY: ("inventory", "receiv", "stock", "purchase", "lots", "delivery", "intake",
+                     "inventario", "recepcion", "ingreso", "entrada", "compra", "existencia", "reception",
+                     "livraison", "achat", "recebimento", "estoque", "ricevimento", "magazzino", "giacenz",
+                     "eingang", "lieferung", "bestand", "lager", "ontvangst", "voorraad"),
+    Kind.VISITS: ("treatment", "visit", "injection", "usage", "patient", "appointment", "service", "procedure", "log",
+                  "tratamiento", "consulta", "aplicacion", "traitement", "soin", "visite", "tratamento",
+                  "atendimento", "trattamento", "behandlung", "behandeling"),
+    Kind.ADJUSTMENTS: ("waste", "adjust", "transfer", "movement", "write", "spoil", "return",
+                       "merma", "ajuste", "baja", "desperdicio", "traspaso", "perte", "ajustement", "casse",
+                       "perda", "scarto", "rettifica", "verlust", "korrektur", "schwund", "afboeking"),
+    Kind.COUNTS: ("count", "stocktake", "physical", "audit", "conteo", "recuento", "comptage", "inventaire",
+                  "contagem", "conteggio", "inventur", "zahlung", "telling", "fisico"),
+    Kind.PRODUCTS: ("product", "catalog", "catalogue", "items", "formulary", "producto", "produit", "produto",
+                    "prodott", "artikel", "articulo", "article"),
 }
 
 
@@ -79,7 +91,7 @@ def name_hint(*names: str | None) -> Kind | None:
     for name in names:
         if not name:
             continue
-        low = name.casefold()
+        low = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
         for kind in (Kind.COUNTS, Kind.ADJUSTMENTS, Kind.PRODUCTS, Kind.INVENTORY, Kind.VISITS):
             if any(h in low for h in NAME_HINTS[kind]):
                 return kind
