@@ -342,7 +342,19 @@ PROBES7 = [
  ("Válido hasta", I, "expiration"), ("UND", I, "quantity"),
 ]
 
-ALL = PROBES + PROBES2 + PROBES3 + PROBES4 + PROBES5 + PROBES6 + PROBES7
+#: Chinese: a run of characters has no spaces and is split by the vocabulary (入库数量 ->
+#: 入库 数量, received quantity); a run that does not split stays one unknown word.
+PROBES8 = [
+ ("药品名称", I, "product"), ("产品名称", I, "product"), ("批号", I, "lot"), ("生产批号", I, "lot"),
+ ("有效期", I, "expiration"), ("失效日期", I, "expiration"), ("生产日期", I, None), ("入库数量", I, "quantity"),
+ ("入库日期", I, "received_date"), ("单价", I, "unit_cost"), ("供应商", I, "supplier"), ("生产厂家", I, None),
+ ("仓库", I, "location"), ("库存数量", I, "remaining"), ("单位", I, "unit"), ("规格", I, None),
+ ("发票号", I, "invoice"), ("患者姓名", V, "patient"), ("医生", V, "provider"), ("使用数量", V, "quantity"),
+ ("治疗日期", V, "date"), ("盘点数量", C, "counted"), ("账面数量", C, None), ("备注", V, None), ("产品编码", I, None),
+ ("Lot 批号", I, "lot"),
+]
+
+ALL = PROBES + PROBES2 + PROBES3 + PROBES4 + PROBES5 + PROBES6 + PROBES7 + PROBES8
 
 
 @pytest.mark.parametrize("header,kind,field", ALL, ids=[f"{k.value}:{h}" for h, k, _ in ALL])

@@ -132,11 +132,14 @@ def split_words(header: str) -> list[str]:
     s = s.replace("º", " no ").replace("°", " no ").replace("#", " # ")
     v = vocabulary()
     out: list[str] = []
-    chunks = [c for c in re.split(r"[^0-9A-Za-z#$%]+", s) if c]
+    chunks = [c for c in _CHUNKS.findall(s) if c]
     if len(chunks) > 1 and all(len(c) == 1 and c.isalpha() for c in chunks):
         chunks = ["".join(chunks)]  # `P.U.`, `U/M`: initials of one word
     chunks = _join_dotted(chunks, v)
     for chunk in chunks:
+        if _CJK.match(chunk):
+            out.extend(_segment_cjk(chunk))
+            continue
         low = chunk.casefold()
         # a known word keeps its case-mix whole (`mL`, `UoM`); others split on case changes
         parts = [low] if low in v.abbreviations or low in v.known else _SPLIT_CASE.sub(" ", chunk).casefold().split()
@@ -144,6 +147,33 @@ def split_words(header: str) -> list[str]:
             if w and not _DIGITS.match(w):
                 out.extend(_compound(w, v))
     return out
+
+
+#: A header's chunks: runs of letters and digits, or runs of Chinese/Japanese characters (which
+#: have no spaces between words and are split by the vocabulary: 入库数量 -> 入库 数量).
+_CJK_RANGE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+_CHUNKS = re.compile(f"[{_CJK_RANGE}]+|[0-9A-Za-z#$%]+")
+_CJK = re.compile(f"[{_CJK_RANGE}]")
+
+
+@lru_cache(maxsize=1024)
+def _segment_cjk(run: str) -> tuple[str, ...]:
+    """A run of CJK characters as the fewest vocabulary words that make it up, longest
+    first; a run that does not split wholly into known words stays one (unknown) word."""
+    v = vocabulary()
+    if run in v.abbreviations:
+        return (run,)
+    n = len(run)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for i in range(1, n + 1):
+        for j in range(max(0, i - 8), i):
+            p = run[j:i]
+            if best[j] is not None and p in v.abbreviations:
+                cand = best[j] + (p,)
+                if best[i] is None or len(cand) < len(best[i]):
+                    best[i] = cand
+    return best[n] or (run,)
 
 
 def _join_dotted(chunks: list[str], v: "Vocabulary") -> list[str]:
@@ -319,7 +349,7 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
         if base is not None:
             out.extend(v.abbreviations.get(base, (base,)))
             continue
-        if len(w) >= 5:
+        if len(w) >= 5 and w.isascii():
             hit = process.extractOne(w, v.known, scorer=OSA.normalized_similarity,
                                      score_cutoff=FUZZY_CUTOFF / 100)
             if hit is not None:
