@@ -77,9 +77,10 @@ def assert_accuracy(split: str, label: str, floor: float, capsys) -> None:
 #: 91.3% (190 of 208); 92.8% after the Price/Box change merged from main. SPENT since: the
 #: held-out errors were then tuned on (general rules, see docs/RULES.md), which took it to
 #: 97.1% (the tune half to 99.5%). Not a blind figure any more; a regression floor only.
-#: Issue 9's vocabulary pass (detect3: five languages, ERP forms, compounds) kept it at 97.1%
-#: and took the tune half to 100%.
-HELD_OUT_FLOOR = 0.97
+#: Issue 9's vocabulary pass (detect3: languages, ERP forms, compounds) took it to 97.6% (a
+#: dead phrase fixed: `dispense order` could never match once `dispense` reads as dispensed)
+#: and the tune half to 100%.
+HELD_OUT_FLOOR = 0.975
 
 
 def test_headers_are_read_right_on_the_held_out_half(capsys):

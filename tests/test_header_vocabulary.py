@@ -393,3 +393,23 @@ ALL = PROBES + PROBES2 + PROBES3 + PROBES4 + PROBES5 + PROBES6 + PROBES7 + PROBE
 def test_a_header_in_another_language_or_an_erp_export_names_its_field(header, kind, field):
     g = read_column(header, kind, count_table=True)
     assert (g.field if g else None) == field
+
+
+def test_every_word_of_the_vocabularys_phrases_is_one_a_header_can_be_read_as():
+    """A phrase word that the abbreviation or translation tables turn into another word can
+    never match (`receiving location` while `receiving` is read as receipt): such a phrase
+    is dead and the wording it was written for is silently not read."""
+    import tomllib
+    from importlib import resources
+
+    from lotsync.tables.words import vocabulary
+
+    v = vocabulary()
+    raw = tomllib.loads(resources.files("lotsync.tables").joinpath("vocabulary.toml").read_text("utf-8"))
+    lists = [p for spec in raw["fields"].values() for key in ("strong", "weak", "veto", "veto_last")
+             for p in spec.get(key, [])]
+    lists += [p for sec in ("kinds", "kind_vetoes") for fields in raw.get(sec, {}).values()
+              for ps in fields.values() for p in ps]
+    lists += [w for key in ("stop", "person", "packages", "moves", "flags") for w in raw["words"][key]]
+    dead = sorted({p for p in lists for w in p.split() if v.abbreviations.get(w, (w,)) != (w,)})
+    assert dead == []

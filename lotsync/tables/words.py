@@ -335,6 +335,9 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     out: list[str] = []
     fuzzy = False
     for w in own:
+        if w in v.person:
+            out.append(w)  # a role word is never translated away (`Initials` is no `initial`)
+            continue
         if w in v.abbreviations:
             out.extend(v.abbreviations[w])
             continue
