@@ -386,7 +386,36 @@ PROBES9 = [
  ("Expected On Hand", C, None), ("Book Quantity", C, None), ("Over/Short", C, None),
 ]
 
-ALL = PROBES + PROBES2 + PROBES3 + PROBES4 + PROBES5 + PROBES6 + PROBES7 + PROBES8 + PROBES9
+#: A tenth batch in the column names of ERP and POS exports (NetSuite, Odoo, Dynamics,
+#: QuickBooks, Zoho, Lightspeed styles): 58 of 68 at first (85.3%; a bare `Amount` on a
+#: receiving log was then dropped: from the header alone it is money, in a table the tie goes
+#: to the quantity the table needs). Fixed by class: a bin's number is the bin, committed,
+#: reserved or for-sale stock is not what is on hand, a purchase rate is a cost, a bill number
+#: is the invoice, a (sales) rep is who served, an outlet is a location.
+PROBES10 = [
+ # NetSuite / Odoo / Dynamics / QuickBooks / Sage / Zoho / Cin7 / Lightspeed style
+ ("Item", I, "product"), ("Display Name", I, "product"), ("Inventory Number", I, "lot"), ("Bin Number", I, "location"),
+ ("Quantity On Hand", I, "remaining"), ("Quantity Available", I, "remaining"), ("Quantity On Order", I, None),
+ ("Quantity Committed", I, None), ("Expiration Date", I, "expiration"), ("Location", I, "location"),
+ ("Date Created", I, None), ("Document Number", I, "invoice"), ("Vendor", I, "supplier"), ("Rate", I, None),
+ ("Lot/Serial Number", I, "lot"), ("Product Variant", I, None), ("Reserved Quantity", I, None),
+ ("Internal Reference", I, None), ("Source Document", I, None), ("Scheduled Date", I, None), ("Date Done", I, None),
+ ("Unit of Measure", I, "unit"), ("Removal Date", I, None), ("Alert Date", I, None), ("Best Before Date", I, "expiration"),
+ ("Item No.", I, None), ("Variant Code", I, None), ("Lot No.", I, "lot"), ("Remaining Quantity", I, "remaining"),
+ ("Cost Amount (Actual)", I, "total_cost"), ("Unit Cost", I, "unit_cost"), ("Posting Date", A, "date"),
+ ("Entry Type", A, "type"), ("Reason Code", A, "type"), ("Quantity", A, "quantity"),
+ ("Item Name", I, "product"), ("SKU", I, None), ("Batch", I, "lot"), ("Expiry", I, "expiration"),
+ ("Stock on Hand", I, "remaining"), ("Committed Stock", I, None), ("Available for Sale", I, None),
+ ("Warehouse Name", I, "location"), ("Purchase Rate", I, "unit_cost"), ("Selling Rate", I, None),
+ ("Qty Received", I, "quantity"), ("Received Date", I, "received_date"), ("Bill #", I, "invoice"), ("Bill Date", I, None),
+ ("Supplier Invoice No", I, "invoice"), ("Batch Expiry", I, "expiration"), ("Manufactured Date", I, None),
+ ("Memo", A, "reason"), ("Class", I, None), ("Rep", V, "provider"), ("Sales Rep", V, "provider"),
+ ("Customer:Job", V, "patient"), ("Txn Date", V, "date"), ("Num", V, None), ("Qty", V, "quantity"),
+ ("Sales Price", V, "price"), ("Sale Date", V, "date"), ("Receipt #", V, "visit_id"), ("Staff", V, "provider"),
+ ("Register", V, None), ("Outlet", V, "location"), ("Store Name", V, "location"),
+]
+
+ALL = PROBES + PROBES2 + PROBES3 + PROBES4 + PROBES5 + PROBES6 + PROBES7 + PROBES8 + PROBES9 + PROBES10
 
 
 @pytest.mark.parametrize("header,kind,field", ALL, ids=[f"{k.value}:{h}" for h, k, _ in ALL])
