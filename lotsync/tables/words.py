@@ -52,6 +52,17 @@ TIE_FIRST = frozenset({"total_cost"})
 #: Fields that hold a person; a role header ("Counted By") may only be one of these.
 PERSON_FIELDS = frozenset({"provider", "staff", "patient"})
 QUANTITY_FIELDS = frozenset({"quantity", "remaining", "counted"})
+_HOLDING = frozenset({"remaining", "left", "hand", "stock", "available"})
+_COUNTING = frozenset({"counted", "found"})
+#: Which movement words explain which quantity field: a holding (`Doses in stock`) explains
+#: what remains, not a movement quantity; a count explains the counted quantity.
+MOVE_OF: dict[str, frozenset[str]] = {
+    "remaining": _HOLDING,
+    "counted": _COUNTING,
+    "quantity": frozenset({"received", "used", "given", "injected", "administered", "dispensed", "shipped",
+                           "delivered", "waste", "opening", "added", "out", "sold", "returned", "delivery",
+                           "receipt"}),
+}
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,7 @@ _REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id")
 #: Producto`, `Número de artículo`, `Réf. produit`: a code or number, not the product).
 #: Only the header's own word counts: `NDC Description` is a description (`ndc` only
 #: expands to code), `Code produit` is a code.
-HEAD_FIRST = frozenset({"code", "codigo", "id", "codice", "clave", "numero", "nro", "num", "ref",
+HEAD_FIRST = frozenset({"code", "codigo", "id", "codice", "clave", "numero", "nro", "num", "ref", "rang",
                         "reference", "referencia", "riferimento"})
 #: Words that make a following `by` a date (`Use By`), not a person (`Counted By`).
 DATE_BY = frozenset({"use", "best", "sell", "expiration", "until"})
@@ -419,7 +430,7 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
         # (`Menge verabreicht`, `Receipt Qty`), a package counted (`Vials Received`).
         also = v.single[f] if best >= STRONG else frozenset()
         if f in QUANTITY_FIELDS:
-            also = also | v.moves | (packs if "units" in matched else frozenset())
+            also = also | (v.moves & MOVE_OF[f]) | (packs if "units" in matched else frozenset())
         explained = sum(1 for w in content if w in matched or w in also)
         coverage = explained / len(content) if content else 1.0
         if best < STRONG and coverage < 1.0:
