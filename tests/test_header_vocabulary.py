@@ -184,7 +184,7 @@ PROBES2 = [
  ("RCPT_QTY", I, "quantity"), ("UNIT_PRC", I, "unit_cost"), ("EXT_AMT", I, "total_cost"), ("VEND_NAME", I, "supplier"),
  ("WH_CODE", I, "location"), ("PO_NBR", I, "invoice"), ("QOH", I, "remaining"), ("itemDescription", I, "product"),
  ("lotExpirationDate", I, "expiration"), ("quantityReceived", I, "quantity"), ("receivedDate", I, "received_date"),
- ("unitCost", I, "unit_cost"), ("vendorName", I, "supplier"), ("warehouseId", I, None), ("skuId", I, None),
+ ("unitCost", I, "unit_cost"), ("vendorName", I, "supplier"), ("warehouseId", I, "location"), ("skuId", I, None), ("itemId", I, "product"), ("ItemID", I, None),
  ("patientName", V, "patient"), ("providerName", V, "provider"), ("serviceDate", V, "date"), ("qtyUsed", V, "quantity"),
  ("U_BatchNo", I, "lot"), ("ExpiryDate", I, "expiration"), ("QtyInStock", I, "remaining"), ("BinLoc", I, "location"),
 ]

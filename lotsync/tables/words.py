@@ -101,7 +101,9 @@ _DIGITS = re.compile(r"^\d+$")
 #: `product_uom_id`) is a reference to a record of that noun (an ERP export writes the
 #: record's name there), so it is read as the noun. `Product ID`, `ProductoID`, `Batch ID`
 #: are typed by a person and name a code: they keep the head-noun rule.
-_REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id")
+#: The same in a camelCase export (`itemId`, `locationId`, `productId`: a lower-case first
+#: letter, `Id` last) is a reference too; `ItemID` and `Item Id` stay a code.
+_REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id|([a-z]+(?:[A-Z][a-z]+)*)Id")
 #: Head nouns that French, Spanish, Portuguese and Italian put first (`Code Article`, `ID
 #: Producto`, `Número de artículo`, `Réf. produit`: a code or number, not the product).
 #: Only the header's own word counts: `NDC Description` is a description (`ndc` only
@@ -381,7 +383,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     if header.rstrip().endswith("?"):
         return ()  # `Expired?`, `Cold chain OK?`: a question is answered yes or no, a flag
     ref = _REFERENCE.fullmatch(header)
-    words, own, fuzzy = header_words(ref.group(1) if ref else header)
+    noun = (ref.group(1) or ref.group(2)) if ref else None
+    words, own, fuzzy = header_words(noun or header)
     if not words:
         return ()
     v = vocabulary()
