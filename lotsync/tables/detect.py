@@ -226,9 +226,10 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
             continue
         readings[f] = Reading(f, header, j, round(min(1.0, g.score), 2), g.words)
         taken.add(j)
-    if (kind is Kind.INVENTORY and "quantity" not in readings and "remaining" in readings
-            and "received_date" not in readings):
-        r = readings.pop("remaining")  # a stock sheet: what is on hand is the opening stock
+    if kind is Kind.INVENTORY and "quantity" not in readings and "remaining" in readings:
+        # a stock sheet: what is on hand is the opening stock (a batch stock sheet may date
+        # each batch's receipt: `received_date | qty_on_hand`; it is still the stock held)
+        r = readings.pop("remaining")
         readings["quantity"] = Reading("quantity", r.header, r.index, r.confidence, r.words, r.by_mapping)
     unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
     total = sum(r.confidence for r in readings.values())

@@ -61,7 +61,7 @@ MOVE_OF: dict[str, frozenset[str]] = {
     "counted": _COUNTING,
     "quantity": frozenset({"received", "used", "given", "injected", "administered", "dispensed", "shipped",
                            "delivered", "waste", "opening", "added", "out", "sold", "returned", "delivery",
-                           "receipt"}),
+                           "receipt", "produced"}),
 }
 
 
@@ -103,7 +103,8 @@ _DIGITS = re.compile(r"^\d+$")
 #: are typed by a person and name a code: they keep the head-noun rule.
 #: The same in a camelCase export (`itemId`, `locationId`, `productId`: a lower-case first
 #: letter, `Id` last) is a reference too; `ItemID` and `Item Id` stay a code.
-_REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id|([a-z]+(?:[A-Z][a-z]+)*)Id")
+#: And with the id first, as French and Spanish exports write it (`id_lot`, `id_producto`).
+_REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id|([a-z]+(?:[A-Z][a-z]+)*)Id|id_([a-z]+(?:_[a-z]+)*)")
 #: Head nouns that French, Spanish, Portuguese and Italian put first (`Code Article`, `ID
 #: Producto`, `Número de artículo`, `Réf. produit`: a code or number, not the product).
 #: Only the header's own word counts: `NDC Description` is a description (`ndc` only
@@ -383,7 +384,7 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     if header.rstrip().endswith("?"):
         return ()  # `Expired?`, `Cold chain OK?`: a question is answered yes or no, a flag
     ref = _REFERENCE.fullmatch(header)
-    noun = (ref.group(1) or ref.group(2)) if ref else None
+    noun = (ref.group(1) or ref.group(2) or ref.group(3)) if ref else None
     words, own, fuzzy = header_words(noun or header)
     if not words:
         return ()
