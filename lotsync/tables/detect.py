@@ -14,8 +14,9 @@ Rules (SPEC §1):
   fields only one kind has (patient, counted, type) weigh in, a tab or file name adds a
   little (it breaks ties), a table with a visit date or patient is never a product catalog.
   On a count tab a quantity-like column is the counted quantity. A stock sheet (product,
-  lot, quantity on hand, no receipt date) is an inventory table whose on-hand column is
-  the opening quantity.
+  lot, quantity on hand, no received quantity; SPEC names the case with no receipt date,
+  docs/RULES.md extends it to a batch stock sheet that dates each receipt) is an inventory
+  table whose on-hand column is the opening quantity.
 - A mapping file wins over all of it. A sheet that matches no kind is ignored with what it
   lacked and the likeliest columns for the missing field ("no quantity column; closest:
   'Units Out'?").
