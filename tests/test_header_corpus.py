@@ -30,7 +30,8 @@ from lotsync.tables.mapping import Mapping, SheetMapping
 CORPUS = Path(__file__).parent / "data" / "header_corpus.csv"
 BLIND2 = Path(__file__).parent / "data" / "header_corpus_blind2.csv"
 BLIND3 = Path(__file__).parent / "data" / "header_corpus_blind3.csv"
-SETS = {"tune": CORPUS, "heldout": CORPUS, "blind2": BLIND2, "blind3": BLIND3}
+BLIND4 = Path(__file__).parent / "data" / "header_corpus_blind4.csv"
+SETS = {"tune": CORPUS, "heldout": CORPUS, "blind2": BLIND2, "blind3": BLIND3, "blind4": BLIND4}
 
 
 def corpus(path: Path = CORPUS) -> list[dict]:
@@ -119,9 +120,28 @@ def test_headers_are_read_right_on_the_third_blind_set(capsys):
     assert_accuracy("blind3", "third blind set", BLIND3_FLOOR, capsys)
 
 
+#: The fourth blind set (header_corpus_blind4.csv: 320 spellings from 33 sources), gathered
+#: by one engineer and committed on its own branch at 12:37 UTC while another tuned the
+#: detector on the spent sets without access to it; merged after the tuning and measured
+#: ONCE: 85.6% (274 of 320). The issue's 98% target is NOT met on a blind set. Of the 46
+#: misses, 31 are columns labelled as naming nothing that were read as a field (a patient's
+#: height, weight, state, zip and country read as the patient; a referring physician's NPI
+#: as the provider; `Items`, `Descrição`, `DEPÓSITO`, `DOSE_SEQUENCE`), 15 fields missed
+#: (NHS extract names such as PERSON_FORENAME and NHS_NUMBER, `unit_price`, `Rate`, `PTR`,
+#: `capacity`), and some labels are disputable (`Total` as a visit's price, `Middle name` as
+#: the patient). Read as tables (each field to one column, the next test), 36 of the 40
+#: tables have no wrong field. The labels were not changed after the measurement; the set is
+#: spent from here on and this floor guards regressions only.
+BLIND4_FLOOR = 0.85
+
+
+def test_headers_are_read_right_on_the_fourth_blind_set(capsys):
+    assert_accuracy("blind4", "fourth blind set", BLIND4_FLOOR, capsys)
+
+
 def _tables() -> dict[tuple[str, str], list[dict]]:
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for r in corpus() + corpus(BLIND2) + corpus(BLIND3):
+    for r in corpus() + corpus(BLIND2) + corpus(BLIND3) + corpus(BLIND4):
         by[(r["source"], r["kind"])].append(r)
     return by
 
@@ -137,7 +157,18 @@ def _tables() -> dict[tuple[str, str], list[dict]]:
 #: `dispensed` stays: a rule "a bare event word beside its dated twin is a flag" would also
 #: make `Received` beside `Date Received` on a receiving log a flag, and that is the quantity.
 KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/resources/db/db-pharmacist/V001,V003 *.sql",
-                   "visits")}
+                   "visits"),
+                  # measured with the fourth blind set (4 of its 40 tables): a POS sale export's
+                  # `Items` (a count of lines) read as the product and its `Total` as the
+                  # quantity; an optional description, and a Portuguese `Descrição`, read as the
+                  # product name where the label says the product is named elsewhere; an NHS
+                  # extract's DOSE_SEQUENCE (which dose of a course) read as the quantity
+                  ("github:GenziCode/genzi-rms CSV_EXPORT_PLAN.md", "visits"),
+                  ("github:JuanGilles123/crece-mas public/templates/README_PLANTILLAS.md", "products"),
+                  ("github:storage-system/storage-system-web src/@types/product/spreadsheet-product-row.ts",
+                   "inventory"),
+                  ("public GitHub file, search index id 16690344566 (NHS immunisation batch-file record "
+                   "processor: EXPECTED_CSV_HEADERS of the v5 vaccination extract)", "visits")}
 
 
 @pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known misread"))
