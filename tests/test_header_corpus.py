@@ -166,9 +166,7 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                   ("github:GenziCode/genzi-rms CSV_EXPORT_PLAN.md", "visits"),
                   ("github:JuanGilles123/crece-mas public/templates/README_PLANTILLAS.md", "products"),
                   ("github:storage-system/storage-system-web src/@types/product/spreadsheet-product-row.ts",
-                   "inventory"),
-                  ("public GitHub file, search index id 16690344566 (NHS immunisation batch-file record "
-                   "processor: EXPECTED_CSV_HEADERS of the v5 vaccination extract)", "visits")}
+                   "inventory")}
 
 
 @pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known misread"))

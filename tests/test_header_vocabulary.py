@@ -397,7 +397,7 @@ PROBES10 = [
  ("Item", I, "product"), ("Display Name", I, "product"), ("Inventory Number", I, "lot"), ("Bin Number", I, "location"),
  ("Quantity On Hand", I, "remaining"), ("Quantity Available", I, "remaining"), ("Quantity On Order", I, None),
  ("Quantity Committed", I, None), ("Expiration Date", I, "expiration"), ("Location", I, "location"),
- ("Date Created", I, None), ("Document Number", I, "invoice"), ("Vendor", I, "supplier"), ("Rate", I, None),
+ ("Date Created", I, None), ("Document Number", I, "invoice"), ("Vendor", I, "supplier"), ("Rate", I, "unit_cost"),
  ("Lot/Serial Number", I, "lot"), ("Product Variant", I, None), ("Reserved Quantity", I, None),
  ("Internal Reference", I, None), ("Source Document", I, None), ("Scheduled Date", I, None), ("Date Done", I, None),
  ("Unit of Measure", I, "unit"), ("Removal Date", I, None), ("Alert Date", I, None), ("Best Before Date", I, "expiration"),

@@ -83,6 +83,7 @@ class Vocabulary:
     packages: frozenset[str]
     moves: frozenset[str]
     flags: frozenset[str]
+    attributes: frozenset[str]
     # field -> its strong one-word phrases (`product`: item, description, drug, ...)
     single: dict[str, frozenset[str]]
     # field -> [(phrase words, weight)], field -> veto phrases
@@ -277,7 +278,7 @@ def vocabulary() -> Vocabulary:
     vetoes: dict[str, tuple] = {}
     veto_last: dict[str, frozenset[str]] = {}
     known: set[str] = (set(raw["words"]["stop"]) | set(raw["words"]["person"]) | set(raw["words"]["packages"])
-                       | set(raw["words"]["flags"]))
+                       | set(raw["words"]["flags"]) | set(raw["words"]["attributes"]))
     for f, spec in raw["fields"].items():
         ps = [(frozenset(p.split()), STRONG + 0.05 * (len(p.split()) - 1)) for p in spec["strong"]]
         ps += [(frozenset(p.split()), WEAK) for p in spec.get("weak", [])]
@@ -305,6 +306,7 @@ def vocabulary() -> Vocabulary:
     return Vocabulary(expand, frozenset(known | set(expand)), frozenset(raw["words"]["stop"]),
                       frozenset(raw["words"]["person"]), frozenset(raw["words"]["packages"]),
                       frozenset(raw["words"]["moves"]), frozenset(raw["words"]["flags"]),
+                      frozenset(raw["words"]["attributes"]),
                       {f: frozenset(next(iter(p)) for p, w in ps if len(p) == 1 and w >= STRONG)
                        for f, ps in phrases.items()}, phrases, vetoes, veto_last, per_kind, kind_vetoes)
 
@@ -398,6 +400,7 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     # `Vials Received`, `Syringes Used`, `Boxes on hand`: packages moved or held are a number
     # of units (for the quantity fields only; `# of Packs` alone names no movement)
     packs = ws & v.packages
+    attribute = bool(ws & v.attributes)
     # a bare plural (`Syringes`) on a visit log is what was given; on a receiving log a bare
     # `Boxes` sits beside the units received and is not the quantity
     plural = kind is Kind.VISITS and len(content) == 1 and len(own) == 1 and own[0].endswith("s")
@@ -429,6 +432,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             continue  # the same head noun put first (French, Spanish): `Code produit`, `ID Producto`
         if is_person and f not in PERSON_FIELDS:
             continue
+        if f in PERSON_FIELDS and attribute:
+            continue  # `Patient Height`, `Provider Email`: the person's attribute, not the person
         # Words that explain the header besides the deciding phrase: another of the field's own
         # one-word names (`Item Description`, `Lot Batch`), a movement qualifying a quantity
         # (`Menge verabreicht`, `Receipt Qty`), a package counted (`Vials Received`).
