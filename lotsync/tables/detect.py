@@ -17,6 +17,13 @@ Rules (SPEC §1):
   lot, quantity on hand, no received quantity; SPEC names the case with no receipt date,
   docs/RULES.md extends it to a batch stock sheet that dates each receipt) is an inventory
   table whose on-hand column is the opening quantity.
+- A waste report is a waste log, never visits, receipts or a count (booked as visits its
+  wasted doses would become treatment COGS): a table whose date or quantity column is a
+  waste word's (`WASTAGE_SUBMITTED_DATE`, `Doses Wasted` as the only quantity), whose header
+  row dates the waste (`Date Wasted`), or whose tab (or, under a tab that names no kind, the
+  file: "COVID-19 Vaccine Wastage Data.xlsx" › "Data") is named for waste. It is read as
+  adjustments when it has what they require, else ignored with a note saying so. A visit
+  log with a `Units Wasted` column beside its `Units Used` stays a visit log.
 - A mapping file wins over all of it. A sheet that matches no kind is ignored with what it
   lacked and the likeliest columns for the missing field ("no quantity column; closest:
   'Units Out'?").
@@ -41,7 +48,7 @@ from lotsync.tables.headers import AMBIGUOUS_UNITS, KIND_FIELDS, name_hint, norm
 from lotsync.tables.mapping import Mapping
 from lotsync.tables.profile import DATE_FIELDS, NUMBER_FIELDS, Profile, profile_column, vetoes
 from lotsync.tables.values import clean_text, parse_number
-from lotsync.tables.words import FieldGuess, header_words, read_header
+from lotsync.tables.words import FieldGuess, header_words, read_header, strip_accents
 
 HEADER_SCAN_ROWS = 30
 SAMPLE_ROWS = 50
@@ -58,6 +65,11 @@ KIND_MARKS: dict[Kind, frozenset[str]] = {
     Kind.PRODUCTS: frozenset({"aliases", "package_unit", "units_per_package", "category"}),
 }
 QUANTITY_LIKE = frozenset({"quantity", "remaining"})
+#: Kinds a waste report is never read as: each would book wasted doses as used, received or counted.
+NOT_WASTE_KINDS = frozenset({Kind.VISITS, Kind.INVENTORY, Kind.COUNTS})
+#: Tab and file name stems that name a waste report (accents dropped, case folded).
+WASTE_NAMES = ("wast", "discard", "spoil", "merma", "desperdicio", "descarte", "scarto", "schwund",
+               "dechet", "gaspill", "verspild")
 #: A bare `Site` beside a route or a vaccine column is where on the body the dose went (a
 #: vaccination record), not the clinic: `Site | Route`, `Vaccine | Site`. `Clinic Site`,
 #: `Site Name` and a `Site` on a visit log without them stay the location.
@@ -310,13 +322,22 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
     sh = _Sheet(rows)
     best = None
     near = None
+    waste_name = None if entry and entry.kind else _waste_name(sheet.sheet, sheet.file)
+    waste_seen: tuple[int, str] | None = None  # (header row, why) of a waste report refused as another kind
     for idx in candidates:
         if not rows[idx] or sum(1 for c in rows[idx] if clean_text(c)) < 1:
             continue
+        waste_row = None if entry and entry.kind else _waste_header(rows[idx])
         for kind in kinds:
             readings, unused, total = _assign(sh, idx, kind, extra, hint is Kind.COUNTS)
             required, optional = KIND_FIELDS[kind]
             have_req = sum(f in readings for f in required)
+            if kind in NOT_WASTE_KINDS:
+                why = waste_name or waste_row or _waste_reading(readings)
+                if why:
+                    if have_req == len(required) and waste_seen is None:
+                        waste_seen = (idx, why)
+                    continue
             n_opt = sum(f in readings for f in optional)
             marks = sum(1 for f in readings if f in KIND_MARKS[kind])
             if kind is Kind.PRODUCTS and _looks_like_visits(sh, idx):
@@ -333,6 +354,13 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
     if best is None:
         note = "no header row matches any kind of table"
         closest: dict[str, tuple[str, ...]] = {}
+        if waste_seen is not None:
+            idx, why = waste_seen
+            readings, _, _ = _assign(sh, idx, Kind.ADJUSTMENTS, extra, False)
+            missing = [f for f in KIND_FIELDS[Kind.ADJUSTMENTS][0] if f not in readings]
+            note = (f"a waste report ({why}): never read as visits, receipts or a count; as a waste "
+                    f"log (adjustments) it has no {' or '.join(missing)} column")
+            return Detection(sheet, None, None, {}, note=note)
         if near is not None:
             _, kind, readings, idx = near
             required, _ = KIND_FIELDS[kind]
@@ -349,6 +377,40 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
             sorted(readings.items(), key=lambda kv: kv[1].index)}
     readings = {f: readings[f] for f in cols}
     return Detection(sheet, kind, idx + 1, cols, tuple(unused), readings=readings)
+
+
+def _waste_name(tab: str | None, file: str) -> str | None:
+    """Why the tab's name, or the file's under a tab that names no kind, makes a waste report."""
+    stem = file.replace("\\", "/").rsplit("/", 1)[-1]
+    for label, name in (("tab", tab), ("file", stem)):
+        if not name:
+            continue
+        low = strip_accents(name).casefold()
+        if any(w in low for w in WASTE_NAMES):
+            return f"{label} '{name}'"
+        if label == "tab" and name_hint(name) is not None:
+            return None  # `Treatments` in "clinic log incl. waste.xlsx": the tab decides
+    return None
+
+
+def _waste_header(cells: list[object]) -> str | None:
+    """A header that dates the waste (`Date Wasted`, `WASTAGE_SUBMITTED_DATE`): every row is one."""
+    for c in cells:
+        h = clean_text(c)
+        if h:
+            words = set(header_words(h)[0])
+            if "waste" in words and "date" in words:
+                return f"'{h}'"
+    return None
+
+
+def _waste_reading(readings: dict[str, Reading]) -> str | None:
+    """The table's date or quantity column is a waste column (`Doses Wasted` as the quantity)."""
+    for f in ("date", "quantity", "counted"):
+        r = readings.get(f)
+        if r is not None and "waste" in header_words(r.header)[0]:
+            return f"'{r.header}'"
+    return None
 
 
 def _looks_like_visits(sh: _Sheet, idx: int) -> bool:

@@ -76,7 +76,7 @@ NAME_HINTS: dict[Kind, tuple[str, ...]] = {
     Kind.VISITS: ("treatment", "visit", "injection", "usage", "patient", "appointment", "service", "procedure", "log",
                   "tratamiento", "consulta", "aplicacion", "traitement", "soin", "visite", "tratamento",
                   "atendimento", "trattamento", "behandlung", "behandeling"),
-    Kind.ADJUSTMENTS: ("waste", "adjust", "transfer", "movement", "write", "spoil", "return",
+    Kind.ADJUSTMENTS: ("waste", "wastage", "discard", "adjust", "transfer", "movement", "write", "spoil", "return",
                        "merma", "ajuste", "baja", "desperdicio", "traspaso", "perte", "ajustement", "casse",
                        "perda", "scarto", "rettifica", "verlust", "korrektur", "schwund", "afboeking"),
     Kind.COUNTS: ("count", "stocktake", "physical", "audit", "conteo", "recuento", "comptage", "inventaire",
