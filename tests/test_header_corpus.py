@@ -131,8 +131,11 @@ def test_headers_are_read_right_on_the_third_blind_set(capsys):
 #: `capacity`), and some labels are disputable (`Total` as a visit's price, `Middle name` as
 #: the patient). Read as tables (each field to one column, the next test), 36 of the 40
 #: tables have no wrong field. The labels were not changed after the measurement; the set is
-#: spent from here on and this floor guards regressions only.
-BLIND4_FLOOR = 0.85
+#: spent from here on and this floor guards regressions only. Tuned on by class afterwards
+#: (detect4: a person's attribute is not the person, NHS/EMR export words, trade cost and
+#: days words; docs/RULES.md): 97.2% (311 of 320) after tuning, not a blind figure; the NHS
+#: extract's table reads with no wrong field since.
+BLIND4_FLOOR = 0.97
 
 
 def test_headers_are_read_right_on_the_fourth_blind_set(capsys):
@@ -161,8 +164,8 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                   # measured with the fourth blind set (4 of its 40 tables): a POS sale export's
                   # `Items` (a count of lines) read as the product and its `Total` as the
                   # quantity; an optional description, and a Portuguese `Descrição`, read as the
-                  # product name where the label says the product is named elsewhere; an NHS
-                  # extract's DOSE_SEQUENCE (which dose of a course) read as the quantity
+                  # product name where the label says the product is named elsewhere (the NHS
+                  # extract's DOSE_SEQUENCE, once read as the quantity, is fixed by detect4)
                   ("github:GenziCode/genzi-rms CSV_EXPORT_PLAN.md", "visits"),
                   ("github:JuanGilles123/crece-mas public/templates/README_PLANTILLAS.md", "products"),
                   ("github:storage-system/storage-system-web src/@types/product/spreadsheet-product-row.ts",
