@@ -18,7 +18,9 @@ veto word rules the field out, and a kind of table may add its own vetoes (`Dose
 on a visit log). Words that nothing explains make the guess less sure; the field's other
 one-word names and, for a quantity, a movement word (`Receipt Qty`) explain. A header
 naming a person's role (`Counted By`, `Initials`, `Checked In By`) can only be a person
-(provider or staff), never a quantity or a date; a header asking yes/no (`Expired?`,
+(provider or staff), never a quantity or a date; a header with a person's attribute
+(`Patient Height`, `Patient Zip`, `Provider Email`: `[words] attributes`) names the
+attribute, never the person; a header asking yes/no (`Expired?`,
 `Allow negative stock`) names no field.
 
 Rejected: one fuzzy similarity score for the whole header string (it reads `Cost` as
