@@ -88,3 +88,22 @@ def test_a_visit_log_with_a_wasted_column_beside_its_used_column_stays_a_visit_l
     r = reconcile_files([rec, visits])
     assert inputs(r)[("clinic log incl. waste.xlsx", "Treatments")]["kind"] == "visits"
     assert lot_of(r, "EW0150").used == 1 and lot_of(r, "MD0042").used == 1
+
+
+def test_a_receiving_log_in_a_workbook_named_for_inventory_and_waste_is_still_the_receipts(tmp_path):
+    # names only break ties (SPEC §1): the file's name may not veto what the headers say
+    rec = write_book(tmp_path / "Botox Inventory and Waste Log.xlsx", {"Sheet1": RECEIVING})
+    r = reconcile_files([rec])
+    assert inputs(r)[("Botox Inventory and Waste Log.xlsx", "Sheet1")]["kind"] == "inventory"
+    assert lot_of(r, "EW0150").received == 60
+
+
+def test_a_vaccination_location_is_the_clinic_and_a_vaccination_site_the_body(tmp_path):
+    rec = write_book(tmp_path / "receiving.xlsx", {"Receiving": RECEIVING})
+    visits = write_book(tmp_path / "shots.xlsx", {"Given": [
+        ["Date", "Patient", "Product", "Lot", "Doses", "Vaccination Location", "Vaccination Site"],
+        [date(2026, 2, 3), "P-1", "Comirnaty", "EW0150", 1, "Main St", "Left deltoid"]]})
+    r = reconcile_files([rec, visits])
+    got = inputs(r)[("shots.xlsx", "Given")]
+    assert got["columns"].get("location") == "Vaccination Location"
+    assert "Vaccination Site" in got["unused"]

@@ -20,10 +20,12 @@ Rules (SPEC §1):
 - A waste report is a waste log, never visits, receipts or a count (booked as visits its
   wasted doses would become treatment COGS): a table whose date or quantity column is a
   waste word's (`WASTAGE_SUBMITTED_DATE`, `Doses Wasted` as the only quantity), whose header
-  row dates the waste (`Date Wasted`), or whose tab (or, under a tab that names no kind, the
-  file: "COVID-19 Vaccine Wastage Data.xlsx" › "Data") is named for waste. It is read as
-  adjustments when it has what they require, else ignored with a note saying so. A visit
-  log with a `Units Wasted` column beside its `Units Used` stays a visit log.
+  row dates the waste (`Date Wasted`), or whose tab is named for waste. The FILE name is not
+  enough: names only break ties (SPEC §1), and "Botox Inventory and Waste Log.xlsx" › "Sheet1"
+  may well hold the receipts (the CDC's "COVID-19 Vaccine Wastage Data.xlsx" › "Data" is
+  known by its `WASTAGE_SUBMITTED_DATE` header). It is read as adjustments when it has what
+  they require, else ignored with a note saying so. A visit log with a `Units Wasted`
+  column beside its `Units Used` stays a visit log.
 - A mapping file wins over all of it. A sheet that matches no kind is ignored with what it
   lacked and the likeliest columns for the missing field ("no quantity column; closest:
   'Units Out'?").
@@ -322,7 +324,7 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
     sh = _Sheet(rows)
     best = None
     near = None
-    waste_name = None if entry and entry.kind else _waste_name(sheet.sheet, sheet.file)
+    waste_name = None if entry and entry.kind else _waste_name(sheet.sheet)
     waste_seen: tuple[int, str] | None = None  # (header row, why) of a waste report refused as another kind
     for idx in candidates:
         if not rows[idx] or sum(1 for c in rows[idx] if clean_text(c)) < 1:
@@ -379,17 +381,11 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
     return Detection(sheet, kind, idx + 1, cols, tuple(unused), readings=readings)
 
 
-def _waste_name(tab: str | None, file: str) -> str | None:
-    """Why the tab's name, or the file's under a tab that names no kind, makes a waste report."""
-    stem = file.replace("\\", "/").rsplit("/", 1)[-1]
-    for label, name in (("tab", tab), ("file", stem)):
-        if not name:
-            continue
-        low = strip_accents(name).casefold()
-        if any(w in low for w in WASTE_NAMES):
-            return f"{label} '{name}'"
-        if label == "tab" and name_hint(name) is not None:
-            return None  # `Treatments` in "clinic log incl. waste.xlsx": the tab decides
+def _waste_name(tab: str | None) -> str | None:
+    """Why the tab's name makes a waste report. Not the file's (module doc): a workbook named
+    for inventory and waste holds receipts as often as waste."""
+    if tab and any(w in strip_accents(tab).casefold() for w in WASTE_NAMES):
+        return f"tab '{tab}'"
     return None
 
 
