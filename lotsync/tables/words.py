@@ -95,6 +95,10 @@ class Vocabulary:
     per_kind: dict[Kind, dict[str, tuple[frozenset[str], ...]]]
     # kind -> field -> veto phrases that hold only in that kind of table
     kind_vetoes: dict[Kind, dict[str, tuple[frozenset[str], ...]]]
+    # one word of each phrase (its least, by sort order) -> (field, position in the field's
+    # phrases, phrase words, weight): a header is held only against the phrases that share a
+    # word with it, not against all of them (every cell of the first rows is read as a header)
+    phrase_index: dict[str, tuple[tuple[str, int, frozenset[str], float], ...]]
 
 
 _SPLIT_CASE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -310,7 +314,16 @@ def vocabulary() -> Vocabulary:
                       frozenset(raw["words"]["moves"]), frozenset(raw["words"]["flags"]),
                       frozenset(raw["words"]["attributes"]),
                       {f: frozenset(next(iter(p)) for p, w in ps if len(p) == 1 and w >= STRONG)
-                       for f, ps in phrases.items()}, phrases, vetoes, veto_last, per_kind, kind_vetoes)
+                       for f, ps in phrases.items()}, phrases, vetoes, veto_last, per_kind, kind_vetoes,
+                      _index_phrases(phrases))
+
+
+def _index_phrases(phrases: dict[str, tuple]) -> dict[str, tuple]:
+    index: dict[str, list] = {}
+    for f, ps in phrases.items():
+        for i, (p, w) in enumerate(ps):
+            index.setdefault(min(p), []).append((f, i, p, w))
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def _singular(w: str) -> str:
@@ -409,10 +422,14 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     ws_units = ws | {"units"} if packs and (ws & v.moves or plural) and not ws & {"unit", "units"} else ws
     guesses: list[FieldGuess] = []
     kind_extra = v.per_kind.get(kind, {})
-    for f in set(v.phrases) | set(kind_extra):
+    found: dict[str, list[tuple[int, frozenset[str], float]]] = {}
+    for word in ws_units:  # the phrases sharing a word with the header (Vocabulary.phrase_index)
+        for f, i, p, w in v.phrase_index.get(word, ()):
+            found.setdefault(f, []).append((i, p, w))
+    for f in set(found) | set(kind_extra):
         ws = ws_units if f in QUANTITY_FIELDS else ws_plain
         best, matched = 0.0, frozenset()
-        for p, w in v.phrases.get(f, ()):
+        for _, p, w in sorted(found.get(f, ()), key=lambda c: c[0]):  # in the field's own order
             if p <= ws and (w > best or (w == best and len(p) > len(matched))):
                 best, matched = w, p
         for p in kind_extra.get(f, ()):
