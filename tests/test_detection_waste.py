@@ -107,3 +107,31 @@ def test_a_vaccination_location_is_the_clinic_and_a_vaccination_site_the_body(tm
     got = inputs(r)[("shots.xlsx", "Given")]
     assert got["columns"].get("location") == "Vaccination Location"
     assert "Vaccination Site" in got["unused"]
+
+
+def test_a_treatment_tab_named_for_usage_and_waste_is_still_the_visit_log(tmp_path):
+    # review: the tab's name made it a waste report, and the run exited 0 with no usage booked
+    rec = write_book(tmp_path / "receiving.xlsx", {"Receiving": RECEIVING})
+    visits = write_book(tmp_path / "treatments.xlsx", {"Botox Usage & Waste": [
+        ["Date", "Patient", "Provider", "Product", "Lot", "Units Used", "Units Wasted"],
+        [date(2026, 2, 3), "P-1", "Dr. Lee", "Comirnaty", "EW0150", 2, 1]]})
+    r = reconcile_files([rec, visits])
+    assert inputs(r)[("treatments.xlsx", "Botox Usage & Waste")]["kind"] == "visits"
+    assert lot_of(r, "EW0150").used == 2
+
+
+def test_a_receiving_log_with_a_date_discarded_column_is_still_the_receipts(tmp_path):
+    rows = [RECEIVING[0] + ["Date Opened", "Date Discarded"]] + [r + [None, None] for r in RECEIVING[1:]]
+    rec = write_book(tmp_path / "vials.xlsx", {"Vials": rows})
+    r = reconcile_files([rec])
+    assert inputs(r)[("vials.xlsx", "Vials")]["kind"] == "inventory"
+    assert lot_of(r, "MD0042").received == 50
+
+
+def test_an_injection_site_column_leaves_the_clinics_site_as_the_location(tmp_path):
+    rec = write_book(tmp_path / "receiving.xlsx", {"Receiving": RECEIVING})
+    visits = write_book(tmp_path / "log.xlsx", {"Visits": [
+        ["Date", "Site", "Patient Name", "Provider", "Product", "Lot", "Units", "Injection Site"],
+        [date(2026, 2, 3), "Westside", "P-1", "Dr. Lee", "Comirnaty", "EW0150", 1, "Glabella"]]})
+    got = inputs(reconcile_files([rec, visits]))[("log.xlsx", "Visits")]
+    assert got["columns"].get("location") == "Site"

@@ -19,13 +19,14 @@ Rules (SPEC §1):
   table whose on-hand column is the opening quantity.
 - A waste report is a waste log, never visits, receipts or a count (booked as visits its
   wasted doses would become treatment COGS): a table whose date or quantity column is a
-  waste word's (`WASTAGE_SUBMITTED_DATE`, `Doses Wasted` as the only quantity), whose header
-  row dates the waste (`Date Wasted`), or whose tab is named for waste. The FILE name is not
-  enough: names only break ties (SPEC §1), and "Botox Inventory and Waste Log.xlsx" › "Sheet1"
-  may well hold the receipts (the CDC's "COVID-19 Vaccine Wastage Data.xlsx" › "Data" is
-  known by its `WASTAGE_SUBMITTED_DATE` header). It is read as adjustments when it has what
-  they require, else ignored with a note saying so. A visit log with a `Units Wasted`
-  column beside its `Units Used` stays a visit log.
+  waste word's (`WASTAGE_SUBMITTED_DATE`, `Doses Wasted` as the only quantity). Nothing
+  else decides it: a tab or file named for waste ("Botox Usage & Waste" holding Units Used,
+  "Botox Inventory and Waste Log.xlsx" › "Sheet1" holding receipts) or a `Date Discarded` /
+  `Units Wasted` column beside the table's own date and quantity (a vial log, a visit log
+  that also notes waste) leaves the table what its reading columns say; names only break
+  ties (SPEC §1). A waste-dated header counts when the reading has no date of its own (an
+  export of product, lot and doses read as receipts, beside `WASTAGE_SUBMITTED_DATE`). It is read as adjustments when it has what they require, else ignored
+  with a note saying so.
 - A mapping file wins over all of it. A sheet that matches no kind is ignored with what it
   lacked and the likeliest columns for the missing field ("no quantity column; closest:
   'Units Out'?").
@@ -50,7 +51,7 @@ from lotsync.tables.headers import AMBIGUOUS_UNITS, KIND_FIELDS, name_hint, norm
 from lotsync.tables.mapping import Mapping
 from lotsync.tables.profile import DATE_FIELDS, NUMBER_FIELDS, Profile, profile_column, vetoes
 from lotsync.tables.values import clean_text, parse_number
-from lotsync.tables.words import FieldGuess, header_words, read_header, strip_accents
+from lotsync.tables.words import FieldGuess, header_words, read_header
 
 HEADER_SCAN_ROWS = 30
 SAMPLE_ROWS = 50
@@ -69,13 +70,10 @@ KIND_MARKS: dict[Kind, frozenset[str]] = {
 QUANTITY_LIKE = frozenset({"quantity", "remaining"})
 #: Kinds a waste report is never read as: each would book wasted doses as used, received or counted.
 NOT_WASTE_KINDS = frozenset({Kind.VISITS, Kind.INVENTORY, Kind.COUNTS})
-#: Tab and file name stems that name a waste report (accents dropped, case folded).
-WASTE_NAMES = ("wast", "discard", "spoil", "merma", "desperdicio", "descarte", "scarto", "schwund",
-               "dechet", "gaspill", "verspild")
 #: A bare `Site` beside a route or a vaccine column is where on the body the dose went (a
 #: vaccination record), not the clinic: `Site | Route`, `Vaccine | Site`. `Clinic Site`,
 #: `Site Name` and a `Site` on a visit log without them stay the location.
-BODY_SITE_NEIGHBOURS = frozenset({"route", "vaccine", "laterality", "injection"})
+BODY_SITE_NEIGHBOURS = frozenset({"route", "vaccine", "laterality"})
 #: A header equal to one of these names its field outright ("Product" beats "Treatment").
 OWN_NAMES = {"received_date": {"datereceived", "receiveddate"}, "unit_cost": {"unitcost"},
              "total_cost": {"totalcost"}, "visit_id": {"visitid"}, "to_location": {"tolocation"},
@@ -324,7 +322,6 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
     sh = _Sheet(rows)
     best = None
     near = None
-    waste_name = None if entry and entry.kind else _waste_name(sheet.sheet)
     waste_seen: tuple[int, str] | None = None  # (header row, why) of a waste report refused as another kind
     for idx in candidates:
         if not rows[idx] or sum(1 for c in rows[idx] if clean_text(c)) < 1:
@@ -334,8 +331,9 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
             readings, unused, total = _assign(sh, idx, kind, extra, hint is Kind.COUNTS)
             required, optional = KIND_FIELDS[kind]
             have_req = sum(f in readings for f in required)
-            if kind in NOT_WASTE_KINDS:
-                why = waste_name or waste_row or _waste_reading(readings)
+            if kind in NOT_WASTE_KINDS and not (entry and entry.kind):
+                why = _waste_reading(readings) or (
+                    None if "date" in readings or "received_date" in readings else waste_row)
                 if why:
                     if have_req == len(required) and waste_seen is None:
                         waste_seen = (idx, why)
@@ -381,16 +379,10 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
     return Detection(sheet, kind, idx + 1, cols, tuple(unused), readings=readings)
 
 
-def _waste_name(tab: str | None) -> str | None:
-    """Why the tab's name makes a waste report. Not the file's (module doc): a workbook named
-    for inventory and waste holds receipts as often as waste."""
-    if tab and any(w in strip_accents(tab).casefold() for w in WASTE_NAMES):
-        return f"tab '{tab}'"
-    return None
-
-
 def _waste_header(cells: list[object]) -> str | None:
-    """A header that dates the waste (`Date Wasted`, `WASTAGE_SUBMITTED_DATE`): every row is one."""
+    """A header that dates the waste (`Date Wasted`, `WASTAGE_SUBMITTED_DATE`): it makes the
+    table a waste report only when the reading has no date of its own (a receiving log with
+    `Date Received` and `Date Discarded` stays a receiving log)."""
     for c in cells:
         h = clean_text(c)
         if h:
@@ -401,8 +393,11 @@ def _waste_header(cells: list[object]) -> str | None:
 
 
 def _waste_reading(readings: dict[str, Reading]) -> str | None:
-    """The table's date or quantity column is a waste column (`Doses Wasted` as the quantity)."""
-    for f in ("date", "quantity", "counted"):
+    """The column the table would be read by, its date or its quantity, is a waste column
+    (`WASTAGE_SUBMITTED_DATE` as the visit date, `Doses Wasted` as the only quantity). Only
+    those: a `Units Wasted` or `Date Discarded` column beside them, or a tab or file named
+    for waste ("Botox Usage & Waste"), decides nothing (module doc)."""
+    for f in ("date", "received_date", "quantity", "counted"):
         r = readings.get(f)
         if r is not None and "waste" in header_words(r.header)[0]:
             return f"'{r.header}'"
