@@ -139,6 +139,13 @@ class Loaded:
 Progress = Callable[[str, int, int], None]
 
 
+#: Files started and not yet finished at once: the next file is read while one guarded child
+#: parses on the other core. Unbounded, a folder of a thousand small exports forked a child,
+#: a pipe and a thread per file at once and ran out of file descriptors (exit 2 naming a
+#: healthy file).
+READS_AHEAD = 2
+
+
 def read_sources(sources: Iterable[str], read: Callable[[str], list[RawSheet]] | None = None,
                  progress: Progress | None = None) -> list[RawSheet]:
     """Every sheet of every source, in order.  A reader with a `start(source)` (the default
@@ -158,6 +165,9 @@ def read_sources(sources: Iterable[str], read: Callable[[str], list[RawSheet]] |
             if start is None:
                 sheets.extend(reader(s))
                 continue
+            while len(pending) >= READS_AHEAD:  # a bounded number of children at once
+                finish, pending = pending[0], pending[1:]
+                sheets.extend(finish())
             try:
                 pending.append(start(s))
             except BaseException:

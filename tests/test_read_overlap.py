@@ -117,3 +117,25 @@ def test_the_workbook_reader_shares_equal_text_and_keeps_every_cell_as_calamine_
     assert sheet.cells_shared
     assert sheet.rows[1][1] is sheet.rows[2][1] and sheet.rows[1][0] is sheet.rows[4][0]
     assert sheet.rows[1][4] is sheet.rows[3][4]
+
+
+def test_a_folder_of_many_small_workbooks_reads_under_a_low_open_file_limit(tmp_path):
+    # review: every file's child, pipe and thread were started at once; 80 daily exports
+    # under `ulimit -n 64` exited 2 naming a healthy file ("Too many open files")
+    import resource
+    import subprocess
+    import sys
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    rf.write(folder / "inventory.xlsx", rf.xlsx_bytes(rf.small_workbook()))
+    for i in range(40):
+        visits_workbook(folder / f"visits-{i:03d}.xlsx", n=1)
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (40, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+    done = subprocess.run([sys.executable, "-m", "lotsync", "check", str(folder)], capture_output=True,
+                          text=True, preexec_fn=low_limit, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Too many open files" not in done.stdout + done.stderr
+    assert done.stdout.count("visits table") == 40
