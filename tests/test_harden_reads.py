@@ -104,9 +104,10 @@ def test_an_ordinary_large_workbook_is_still_vouched_for(tmp_path):
 
 
 # ------------------------------------------------------------------ item 11
-def poc_shared_strings(path: Path, string_bytes: int = 1024**2, rows: int = 3000) -> Path:
+def poc_shared_strings(path: Path, string_bytes: int = 1024**2, rows: int = 3000, both: bool = False) -> Path:
     """The shape of Apache POI's test file poc-shared-strings.xlsx: one shared string of
-    about 1 MB and a sheet of a few thousand cells that all point at it (110 KB on disk)."""
+    about 1 MB and a sheet of a few thousand cells that all point at it (110 KB on disk).
+    `both`: the workbook's .rels also names the shared strings as a worksheet."""
     base = rf.xlsx_bytes(rf.small_workbook())
     big = b"<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"1\" " \
           b"uniqueCount=\"1\"><si><t>" + b"fIdrLGOpeoNLbx" * (string_bytes // 14) + b"</t></si></sst>"
@@ -120,7 +121,10 @@ def poc_shared_strings(path: Path, string_bytes: int = 1024**2, rows: int = 3000
         if name == "xl/_rels/workbook.xml.rels":
             return body.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://schemas.'
                                 b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-                                b'Target="sharedStrings.xml"/></Relationships>')
+                                b'Target="sharedStrings.xml"/>' + (
+                                    b'<Relationship Id="rIdBoth" Type="http://schemas.openxmlformats.org/'
+                                    b'officeDocument/2006/relationships/worksheet" Target="sharedStrings.xml"/>'
+                                    if both else b"") + b'</Relationships>')
         if name == "[Content_Types].xml":
             return body.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType='
                                 b'"application/vnd.openxmlformats-officedocument.spreadsheetml.'
@@ -138,6 +142,15 @@ def test_poc_shared_strings_shape_is_refused_at_once_with_one_line(tmp_path):
     assert time.monotonic() - started < 20
     survived_with_one_line_or_read(proc)
     assert proc.returncode == 2 and "known attack" in proc.stderr and "poc-shared-strings.xlsx" in proc.stderr
+
+
+def test_shared_strings_named_a_worksheet_too_are_still_counted_against_every_sheet(tmp_path):
+    # review: the sheet was scanned before the part named twice, without counting its t="s"
+    # cells, so the 3 GB expansion was vouched and, past 2 MiB, crashed the process (SIGABRT)
+    path = poc_shared_strings(tmp_path / "both.xlsx", both=True)
+    proc = check(path)
+    survived_with_one_line_or_read(proc)
+    assert proc.returncode == 2 and "known attack" in proc.stderr
 
 
 def test_a_long_shared_string_used_a_few_times_is_read(tmp_path):

@@ -480,10 +480,13 @@ def _check_zip(fspath: str, name: str, ext: str, base: dict) -> Preflight:
                 sst = _SharedScan()
                 inflater.run(info, sst.feed)
                 longest = max(longest, sst.longest)
+        # A hostile .rels may name one part as both: its strings are only known once it is
+        # scanned, maybe after the sheets that use them, so then every sheet counts its t="s".
+        named_twice = bool(scan_parts & shared_parts)
         for info in infos:
             if info.filename in scan_parts:
-                both = info.filename in shared_parts  # a hostile .rels may name one part twice
-                scan = _SheetScan(count_shared=both or longest > 0)
+                both = info.filename in shared_parts
+                scan = _SheetScan(count_shared=both or named_twice or longest > 0)
                 sink = scan.feed
                 if both:
                     sst = _SharedScan()
