@@ -96,3 +96,14 @@ def test_shared_cells_are_not_counted_without_a_long_shared_string(tmp_path):
     pf = preflight.check(path)
     assert pf.longest_shared == 0 and pf.shared_cells == 0 and pf.shared_expansion == 0
     assert workbook.vouched(pf)
+
+
+def test_the_width_of_an_odd_cell_is_kept_wherever_its_reference_is_cut():
+    # review: `<c t="n" r="XFD40">` is judged odd where `<c` starts; its reference, cut by the
+    # piece boundary, was then read by neither piece (width 0, not Excel's last column)
+    cell = b'<row r="40"><c t="n" r="XFD40"><v>7</v></c></row>'
+    xml = sheet_xml(cell)
+    ref = b' r="XFD40"'
+    for cuts in every_cut(xml, ref):
+        scan = scan_in_pieces(xml, cuts)
+        assert (scan.max_col, scan.odd) == (16_384, True), cuts

@@ -818,7 +818,11 @@ class _SheetScan:
         lo = max(0, tail - self._CTX)  # the previous piece left these starts to this one
         hi = len(buf) - self._CTX
         m = self._ODD_OR_WIDE.search(shape, lo)
-        if (m is not None and m.start() < hi) or self._prefixed(buf, lo):
+        if self._odd_seen:
+            # an odd cell's reference may come late and be cut by the piece boundary: once a
+            # sheet is odd (rare), every later piece is read for width from its first byte
+            self._exact(buf, shape, 0, hi)
+        elif (m is not None and m.start() < hi) or self._prefixed(buf, lo):
             self._exact(buf, shape, lo, hi)
         if not self._odd_seen:
             self._odd_seen = self._odd_space(buf, tail)
