@@ -372,6 +372,9 @@ class _Child:
         self.timed_out = False
         self.reaped = False
         self.status = 0
+        # held while the pid is reaped or signalled: a pid once reaped may be another
+        # process's, so `kill` signals only a child not yet reaped
+        self._reap = threading.Lock()
         self._thread = threading.Thread(target=self._drain, name="lotsync-child-pipe", daemon=True)
         self._thread.start()
 
@@ -428,8 +431,9 @@ class _Child:
                 if not chunk:
                     break
                 self.chunks.append(chunk)
-            _, self.status = os.waitpid(self.pid, 0)
-            self.reaped = True
+            with self._reap:
+                _, self.status = os.waitpid(self.pid, 0)
+                self.reaped = True
         except OSError:
             return
 
@@ -449,10 +453,12 @@ class _Child:
 
     def kill(self) -> None:
         """Stop the child (its result is not wanted: another file failed)."""
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        with self._reap:
+            if not self.reaped:
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         self._thread.join()
         self._close()
 
