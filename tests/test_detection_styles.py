@@ -370,3 +370,16 @@ def test_a_reconcile_read_on_weak_guesses_says_so_in_one_line(tmp_path):
         assert p.returncode in (0, 1), p.stderr
         lines = [l for l in (p.stdout + p.stderr).splitlines() if "weak guesses" in l]
         assert len(lines) == 1 and "'Amt' as total_cost" in lines[0], extra
+
+
+def test_a_lot_log_named_only_by_its_item_code_reads_the_code_as_the_product_as_a_weak_guess():
+    only_code = RawSheet(file="receiving.csv", sheet=None, rows=[
+        ["received_date", "sku", "lot_code", "expiry_date", "qty_received"],
+        ["2026-01-05", "SKU1001", "L2025-0001", "2027-01-31", "40"]])
+    det = detect_table(only_code, Mapping())
+    assert det.kind is Kind.INVENTORY and det.columns["product"].header == "sku"
+    assert det.readings["product"].weak  # check flags it; reconcile says so in one line
+    named = RawSheet(file="receiving.csv", sheet=None, rows=[
+        ["Item Code", "Item Name", "Lot", "Expiry", "Qty Received"],
+        ["A-1", "Botox 100U", "C3709C3", "2027-01-31", "4"]])
+    assert detect_table(named, Mapping()).columns["product"].header == "Item Name"

@@ -244,9 +244,27 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
         # each batch's receipt: `received_date | qty_on_hand`; it is still the stock held)
         r = readings.pop("remaining")
         readings["quantity"] = Reading("quantity", r.header, r.index, r.confidence, r.words, r.by_mapping)
+    if kind is not Kind.PRODUCTS and "product" in allowed and "product" not in readings:
+        _read_code_as_product(headers, taken, readings)  # a catalog without names is none
     unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
     total = sum(r.confidence for r in readings.values())
     return readings, unused, total
+
+
+#: Words a product's own code column is made of (`sku`, `Item Code`, `NDC` read as code).
+CODE_OF_PRODUCT = frozenset({"code", "item", "product", "article", "material"})
+
+
+def _read_code_as_product(headers: dict[int, str], taken: set[int], readings: dict[str, Reading]) -> None:
+    """No column names the product: the item's own code is how the sheet names it (a
+    warehouse log with only `sku`). Read as a weak guess, so `check` flags it and the
+    reconcile says it in its weak-guess line; a table with a name column never gets here."""
+    for j, header in headers.items():
+        words = set(header_words(header)[0])
+        if j not in taken and "code" in words and words <= CODE_OF_PRODUCT:
+            readings["product"] = Reading("product", header, j, round(WEAK_BELOW - 0.1, 2), ("code",))
+            taken.add(j)
+            return
 
 
 def _names_body_sites(cells: list[object]) -> bool:
