@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from lotsync.model import Finding, Source, TableInput
+from lotsync.model import Finding, Source, TableInput, make_slotted
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,65 +130,20 @@ class Movement:
         return self.ref.source("lot") if self.ref is not None else None
 
 
-def _slot_setters(cls: type) -> tuple:
-    return tuple(getattr(cls, f).__set__ for f in cls.__dataclass_fields__)
-
-
-_MOVEMENT_SET = _slot_setters(Movement)
+#: `Movement(...)` and `VisitCogs(...)` made through their slot setters
+#: (`model.make_slotted`): a million of each at a million rows when movements are kept.
+#: The objects are the same in every respect; the property tests compare the sweep's
+#: movements with the reference's, which are built by the constructor.
+make_movement = make_slotted(Movement)
+visit_cogs = make_slotted(VisitCogs)
 
 
 def used_movement(product: str, lot: str, lot_key: str, location: str, date: dt.date | None,
                   quantity: Decimal, value: Decimal | None, inferred: bool, ref: object,
                   patient: str | None, provider: str | None, visit: str | None) -> Movement:
-    """`Movement("used", ...)` built twice as fast, for the sweep's common row (a million
-    of them when movements are kept): a frozen dataclass's `__init__` sets each of its 14
-    fields through `object.__setattr__`; this sets the same slots through their
-    descriptors. The object is the same in every respect (equality, hash, repr, pickle);
-    the property tests compare the sweep's movements with the reference's, which are
-    built by the constructor."""
-    m = object.__new__(Movement)
-    (s_kind, s_product, s_lot, s_lot_key, s_location, s_date, s_quantity, s_value, s_inferred,
-     s_ref, s_patient, s_provider, s_visit, s_other) = _MOVEMENT_SET
-    s_kind(m, "used")
-    s_product(m, product)
-    s_lot(m, lot)
-    s_lot_key(m, lot_key)
-    s_location(m, location)
-    s_date(m, date)
-    s_quantity(m, quantity)
-    s_value(m, value)
-    s_inferred(m, inferred)
-    s_ref(m, ref)
-    s_patient(m, patient)
-    s_provider(m, provider)
-    s_visit(m, visit)
-    s_other(m, None)
-    return m
-
-
-_VISIT_COGS_SET = _slot_setters(VisitCogs)
-
-
-def visit_cogs(visit: str, date: dt.date, patient: str | None, provider: str | None,
-               location: str, cogs: Decimal, revenue: Decimal | None, margin: Decimal | None,
-               inferred: bool, estimated: Decimal, quantity: Decimal) -> VisitCogs:
-    """`VisitCogs(...)` built as `used_movement` builds a Movement (one per visit: 700,000
-    at a million rows); the same object in every respect."""
-    v = object.__new__(VisitCogs)
-    (s_visit, s_date, s_patient, s_provider, s_location, s_cogs, s_revenue, s_margin,
-     s_inferred, s_estimated, s_quantity) = _VISIT_COGS_SET
-    s_visit(v, visit)
-    s_date(v, date)
-    s_patient(v, patient)
-    s_provider(v, provider)
-    s_location(v, location)
-    s_cogs(v, cogs)
-    s_revenue(v, revenue)
-    s_margin(v, margin)
-    s_inferred(v, inferred)
-    s_estimated(v, estimated)
-    s_quantity(v, quantity)
-    return v
+    """`Movement("used", ...)` for the sweep's common row."""
+    return make_movement("used", product, lot, lot_key, location, date, quantity, value, inferred,
+                         ref, patient, provider, visit, None)
 
 
 @dataclass(frozen=True)
