@@ -303,6 +303,18 @@ def is_gsheet(source: str) -> bool:
     return source.startswith(("gsheet://", "https://docs.google.com/"))
 
 
+def _fingerprint_before(source: str) -> InputFingerprint | None:
+    """A file's fingerprint taken before it is read (what was read is at least this old);
+    None for a Google Sheet (fingerprinted from its values) or a file that cannot be
+    opened (missing, a folder, no permission: the reader says so, as a ReadError)."""
+    if is_gsheet(source):
+        return None
+    try:
+        return fingerprint_file(source)
+    except OSError:
+        return None
+
+
 class InputRecorder:
     """A `read` for `lotsync.pipeline.run` that fingerprints every source it reads:
 
@@ -317,12 +329,7 @@ class InputRecorder:
 
     def read(self, source: str) -> list:
         from lotsync.pipeline import read_source
-        fp = None
-        if not is_gsheet(source):
-            try:
-                fp = fingerprint_file(source)  # before reading: what was read is at least this old
-            except OSError:
-                pass  # missing, a folder, no permission: the reader says so, as a ReadError
+        fp = _fingerprint_before(source)
         sheets = (self._read or read_source)(source)
         return self._record(source, fp, sheets)
 
@@ -337,12 +344,7 @@ class InputRecorder:
         if starter is None:
             sheets = self.read(source)
             return lambda: sheets
-        fp = None
-        if not is_gsheet(source):
-            try:
-                fp = fingerprint_file(source)  # before reading, as `read` does
-            except OSError:
-                pass
+        fp = _fingerprint_before(source)
         finish = starter(source)
 
         def done() -> list:
