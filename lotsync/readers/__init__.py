@@ -45,18 +45,12 @@ def start_path(path: str | os.PathLike) -> Callable[[], list[RawSheet]]:
             return _guarded(pf, lambda: [csvfile.read_csv(pf)])
         finish.cancel = lambda: None  # type: ignore[attr-defined]
         return finish
-    pending: list = []
-
-    def start() -> Callable[[], list[RawSheet]]:
-        pending.append(workbook.start_workbook(pf))
-        return pending[0]
-
-    _guarded(pf, start)
+    started = _guarded(pf, lambda: workbook.start_workbook(pf))
 
     def finish_workbook() -> list[RawSheet]:
-        return _guarded(pf, pending[0])
+        return _guarded(pf, started)
 
-    finish_workbook.cancel = getattr(pending[0], "cancel", lambda: None)  # type: ignore[attr-defined]
+    finish_workbook.cancel = getattr(started, "cancel", lambda: None)  # type: ignore[attr-defined]
     return finish_workbook
 
 
