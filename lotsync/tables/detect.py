@@ -42,6 +42,7 @@ strings (`Cost` ~ `Cost of Goods`, `Date` ~ `Date Received`, and no words to sho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -49,7 +50,8 @@ from lotsync.model import Column, Kind
 from lotsync.readers.raw import RawSheet
 from lotsync.tables.headers import AMBIGUOUS_UNITS, KIND_FIELDS, name_hint, normalize_header, package_of_cost
 from lotsync.tables.mapping import Mapping
-from lotsync.tables.profile import DATE_FIELDS, NUMBER_FIELDS, Profile, profile_column, vetoes
+from lotsync.tables.profile import (DATE_FIELDS, NUMBER_FIELDS, SAMPLE, Profile, first_cells, profile_column,
+                                   profile_of, vetoes)
 from lotsync.tables.values import clean_text, parse_number
 from lotsync.tables.words import FieldGuess, header_words, read_header
 
@@ -156,25 +158,71 @@ def _group_titles(rows: list[list[object]], idx: int) -> list[str | None]:
 
 
 class _Sheet:
-    """Per-sheet caches: a column's profile under a candidate header row."""
+    """Per-sheet caches, so that reading 30 candidate header rows as 5 kinds of table costs
+    little more than reading one: each column's first values, classified once."""
 
     def __init__(self, rows: list[list[object]]):
         self.rows = rows
+        self._cells: dict[int, list[tuple[int, str]]] = {}
         self._profiles: dict[tuple[int, int], Profile] = {}
+        self._headers: dict[int, tuple[tuple[int, str, str], ...]] = {}
+        self._groups: dict[int, list[str | None]] = {}
+        self._body_site: dict[int, bool] = {}
+        self._units: dict[tuple[int, int], bool] = {}
 
     def profile(self, idx: int, j: int) -> Profile:
+        """The column's profile under a header in row `idx`: its first SAMPLE values below.
+        A header among the first HEADER_SCAN_ROWS rows takes them from the column's first
+        SAMPLE + HEADER_SCAN_ROWS values from the top (at most idx + 1 of those lie at or
+        above the header, so the SAMPLE below it are among them): one walk down a column
+        for every candidate row, never one per row."""
         key = (idx, j)
         p = self._profiles.get(key)
         if p is None:
-            p = self._profiles[key] = profile_column(self.rows, idx, j)
+            if idx < HEADER_SCAN_ROWS:
+                cells = self._cells.get(j)
+                if cells is None:
+                    cells = self._cells[j] = first_cells(self.rows, j, 0, SAMPLE + HEADER_SCAN_ROWS)
+                p = profile_of([k for i, k in cells if i > idx][:SAMPLE])
+            else:
+                p = profile_column(self.rows, idx, j)
+            self._profiles[key] = p
         return p
 
+    def headers(self, idx: int) -> tuple[tuple[int, str, str], ...]:
+        """Row `idx` read as header cells: (column, text, normalised key) of each filled cell."""
+        h = self._headers.get(idx)
+        if h is None:
+            h = self._headers[idx] = tuple(
+                (j, t, normalize_header(t)) for j, t in enumerate(map(clean_text, self.rows[idx])) if t is not None)
+        return h
 
-def _own_name(header: str, f: str) -> bool:
-    key = normalize_header(header)
+    def groups(self, idx: int) -> list[str | None]:
+        g = self._groups.get(idx)
+        if g is None:
+            g = self._groups[idx] = _group_titles(self.rows, idx)
+        return g
+
+    def body_site(self, idx: int) -> bool:
+        b = self._body_site.get(idx)
+        if b is None:
+            b = self._body_site[idx] = _names_body_sites(self.rows[idx])
+        return b
+
+    def units_is_quantity(self, idx: int, j: int) -> bool:
+        key = (idx, j)
+        u = self._units.get(key)
+        if u is None:
+            u = self._units[key] = _units_is_quantity(self.rows, idx, j)
+        return u
+
+
+def _own_name(key: str, f: str) -> bool:
+    """Whether a header (by its normalised key) is the field's own name."""
     return key == f.replace("_", "") or key in OWN_NAMES.get(f, ())
 
 
+@lru_cache(maxsize=8192)
 def _guesses(header: str, group: str | None, kind: Kind) -> tuple[FieldGuess, ...]:
     own = read_header(header, kind)
     if not group:
@@ -190,21 +238,16 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
             ) -> tuple[dict[str, Reading], list[str], float]:
     """Read one candidate header row as a table of `kind`: (field -> reading, unused
     headers, total score)."""
-    rows = sh.rows
     required, optional = KIND_FIELDS[kind]
     allowed = set(required) | set(optional)
-    groups = _group_titles(rows, idx)
+    groups = sh.groups(idx)
     readings: dict[str, Reading] = {}
     taken: set[int] = set()
     pairs: list[tuple[float, int, int, str, str, FieldGuess]] = []
     headers: dict[int, str] = {}
-    body_site = _names_body_sites(rows[idx])
-    for j, cell in enumerate(rows[idx]):
-        header = clean_text(cell)
-        if header is None:
-            continue
+    body_site = sh.body_site(idx)
+    for j, header, key in sh.headers(idx):
         headers[j] = header
-        key = normalize_header(header)
         if key in extra:  # the mapping file always wins
             f = extra[key]
             taken.add(j)
@@ -213,7 +256,7 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
             continue
         group = groups[j] if j < len(groups) else None
         ambiguous = key in AMBIGUOUS_UNITS and kind is not Kind.PRODUCTS
-        units_qty = _units_is_quantity(rows, idx, j) if ambiguous else None
+        units_qty = sh.units_is_quantity(idx, j) if ambiguous else None
         for g in _guesses(header, group, kind):
             f, score = g.field, g.score
             if kind is Kind.COUNTS and f in QUANTITY_LIKE:
@@ -230,7 +273,7 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
                 continue
             if vetoes(f, sh.profile(idx, j)):
                 continue
-            exact = 1 if _own_name(header, f) else 0
+            exact = 1 if _own_name(key, f) else 0
             need = 0.05 if f in required else 0.0  # a tie goes to the field the table needs
             pairs.append((score + 0.2 * exact + need, -j, j, f, header, g))
     pairs.sort(key=lambda p: (-p[0], -p[1]))
@@ -342,7 +385,7 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
     near = None
     waste_seen: tuple[int, str] | None = None  # (header row, why) of a waste report refused as another kind
     for idx in candidates:
-        if not rows[idx] or sum(1 for c in rows[idx] if clean_text(c)) < 1:
+        if not sh.headers(idx):
             continue
         waste_row = None if entry and entry.kind else _waste_header(rows[idx])
         for kind in kinds:
@@ -424,10 +467,7 @@ def _waste_reading(readings: dict[str, Reading]) -> str | None:
 
 def _looks_like_visits(sh: _Sheet, idx: int) -> bool:
     """A row naming a patient, or a visit date over date values."""
-    for j, cell in enumerate(sh.rows[idx]):
-        h = clean_text(cell)
-        if h is None:
-            continue
+    for j, h, _ in sh.headers(idx):
         for g in read_header(h, Kind.VISITS)[:1]:
             if g.field == "patient" and g.score >= WEAK_BELOW:
                 return True

@@ -9,8 +9,16 @@ than half are numbers; a product, lot, unit or person column is vetoed when most
 are dates; any field is vetoed by a column of Y/N flags. A column with fewer than 3
 values is not judged (a template with one example row is read by its header alone).
 
+The first values are read where they lie, never by slicing the sheet below the header (a
+copy of a 200k-row sheet per column and candidate header row was most of detection's time);
+tables/detect.py walks each column once for all 30 candidate header rows.
+
 Rejected: a statistical type classifier trained on a corpus — a column of 20 values is
-too little evidence for it, and the rules above are what a person checks at a glance.
+too little evidence for it, and the rules above are what a person checks at a glance; a
+sample spread over the whole column (a few hundred distinct values, stratified) instead of
+its first values — it costs a walk down every column of a 200k-row sheet, and on the bench
+practice and the demo the first values already decide every field as the whole column does
+(tests/test_detect_speed.py).
 """
 
 from __future__ import annotations
@@ -80,13 +88,13 @@ def _kind(cell: object) -> str:
     return "word"
 
 
-def profile_column(rows: list[list[object]], header_idx: int, col: int) -> Profile:
-    """The profile of column `col` under the header in row `header_idx` (0-based)."""
-    counts = {"date": 0, "number": 0, "lot": 0, "flag": 0, "word": 0}
-    n = 0
-    for r in rows[header_idx + 1:]:
-        if n >= SAMPLE:
-            break
+def first_cells(rows: list[list[object]], col: int, start: int, limit: int) -> list[tuple[int, str]]:
+    """(row index, kind of value) of the first `limit` non-blank cells of column `col` from
+    row `start` (0-based) down, totals rows skipped (SPEC §1: a totals row is no value of
+    the column). Rows are walked in place: a slice would copy a 200k-row sheet per column."""
+    out: list[tuple[int, str]] = []
+    for i in range(start, len(rows)):
+        r = rows[i]
         if col >= len(r):
             continue
         c = r[col]
@@ -95,12 +103,25 @@ def profile_column(rows: list[list[object]], header_idx: int, col: int) -> Profi
         first = next((x for x in r if x is not None and str(x).strip()), None)
         if isinstance(first, str) and first.strip().casefold().startswith("total"):
             continue  # a totals row (SPEC §1), not a value of the column
-        counts[_kind(c)] += 1
-        n += 1
+        out.append((i, _kind(c)))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def profile_of(kinds: list[str]) -> Profile:
+    """The profile of a column whose sampled values are of these kinds."""
+    n = len(kinds)
     if not n:
         return Profile(0, 0, 0, 0, 0, 0)
-    return Profile(n, counts["date"] / n, counts["number"] / n, counts["lot"] / n,
-                   counts["flag"] / n, counts["word"] / n)
+    return Profile(n, kinds.count("date") / n, kinds.count("number") / n, kinds.count("lot") / n,
+                   kinds.count("flag") / n, kinds.count("word") / n)
+
+
+def profile_column(rows: list[list[object]], header_idx: int, col: int) -> Profile:
+    """The profile of column `col` under the header in row `header_idx` (0-based): its first
+    SAMPLE non-blank values."""
+    return profile_of([k for _, k in first_cells(rows, col, header_idx + 1, SAMPLE)])
 
 
 def vetoes(field: str, p: Profile) -> str | None:

@@ -358,6 +358,30 @@ def _inflections(w: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=64)
+def _fuzzy_choices(n: int) -> tuple[str, ...]:
+    """The known words a word of `n` letters may be a slip of, in a fixed (sorted) order.
+
+    Only lengths that can reach the cutoff: the edit distance is at least the difference in
+    length, so a word of length L is within reach only when |L - n| <= (1 - cutoff) * max(L, n).
+    Holding a word against these alone decides as holding it against all of them, in a
+    fraction of the time (the first 30 rows of every column are read as headers, most cells
+    being names and codes the vocabulary lacks). The order is sorted so that a tie between two
+    known words is broken the same in every run (a frozenset's order follows the hash seed)."""
+    slack = 1 - FUZZY_CUTOFF / 100
+    by_length = _known_by_length()
+    return tuple(sorted(k for length, ks in by_length.items()
+                        if abs(length - n) <= slack * max(length, n) + 1e-9 for k in ks))
+
+
+@lru_cache(maxsize=1)
+def _known_by_length() -> dict[int, tuple[str, ...]]:
+    out: dict[int, list[str]] = {}
+    for k in vocabulary().known:
+        out.setdefault(len(k), []).append(k)
+    return {n: tuple(ks) for n, ks in out.items()}
+
+
 @lru_cache(maxsize=4096)
 def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """(expanded words, the header's own words, whether a spelling slip was corrected)."""
@@ -384,7 +408,7 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
             out.extend(v.abbreviations.get(base, (base,)))
             continue
         if len(w) >= 5 and w.isascii():
-            hit = process.extractOne(w, v.known, scorer=OSA.normalized_similarity,
+            hit = process.extractOne(w, _fuzzy_choices(len(w)), scorer=OSA.normalized_similarity,
                                      score_cutoff=FUZZY_CUTOFF / 100)
             if hit is not None:
                 fixed = hit[0]
