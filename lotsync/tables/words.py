@@ -54,6 +54,10 @@ TIE_FIRST = frozenset({"total_cost"})
 #: Fields that hold a person; a role header ("Counted By") may only be one of these.
 PERSON_FIELDS = frozenset({"provider", "staff", "patient"})
 QUANTITY_FIELDS = frozenset({"quantity", "remaining", "counted"})
+#: Fields whose values are names: `<noun> name` names the field as the noun alone does.
+NAMED_FIELDS = frozenset({"product", "location", "to_location", "supplier", "patient", "provider", "staff"})
+#: ... but a part of a person's name is only a part (`Injector Last Name`, `PERSON_FORENAME`).
+NAME_PARTS = frozenset({"first", "last", "given", "family", "middle"})
 _HOLDING = frozenset({"remaining", "left", "hand", "stock", "available"})
 _COUNTING = frozenset({"counted", "found"})
 #: Which movement words explain which quantity field: a holding (`Doses in stock`) explains
@@ -83,6 +87,7 @@ class Vocabulary:
     stop: frozenset[str]
     person: frozenset[str]
     packages: frozenset[str]
+    measures: frozenset[str]
     moves: frozenset[str]
     flags: frozenset[str]
     attributes: frozenset[str]
@@ -284,6 +289,7 @@ def vocabulary() -> Vocabulary:
     vetoes: dict[str, tuple] = {}
     veto_last: dict[str, frozenset[str]] = {}
     known: set[str] = (set(raw["words"]["stop"]) | set(raw["words"]["person"]) | set(raw["words"]["packages"])
+                       | set(raw["words"]["measures"])
                        | set(raw["words"]["flags"]) | set(raw["words"]["attributes"]))
     for f, spec in raw["fields"].items():
         ps = [(frozenset(p.split()), STRONG + 0.05 * (len(p.split()) - 1)) for p in spec["strong"]]
@@ -311,7 +317,7 @@ def vocabulary() -> Vocabulary:
                 known |= p
     return Vocabulary(expand, frozenset(known | set(expand)), frozenset(raw["words"]["stop"]),
                       frozenset(raw["words"]["person"]), frozenset(raw["words"]["packages"]),
-                      frozenset(raw["words"]["moves"]), frozenset(raw["words"]["flags"]),
+                      frozenset(raw["words"]["measures"]), frozenset(raw["words"]["moves"]), frozenset(raw["words"]["flags"]),
                       frozenset(raw["words"]["attributes"]),
                       {f: frozenset(next(iter(p)) for p, w in ps if len(p) == 1 and w >= STRONG)
                        for f, ps in phrases.items()}, phrases, vetoes, veto_last, per_kind, kind_vetoes,
@@ -444,6 +450,11 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     # `Boxes` sits beside the units received and is not the quantity
     plural = kind is Kind.VISITS and len(content) == 1 and len(own) == 1 and own[0].endswith("s")
     ws_units = ws | {"units"} if packs and (ws & v.moves or plural) and not ws & {"unit", "units"} else ws
+    # `green_kg`, `mL`, `Qty (kg)`: an amount measured in a unit of mass or volume is a quantity
+    # (for the quantity fields only; `per` still vetoes one: `Cost per mL` is a price per mL)
+    measures = ws & v.measures
+    if measures:
+        ws_units = ws_units | {"quantity"}
     guesses: list[FieldGuess] = []
     kind_extra = v.per_kind.get(kind, {})
     found: dict[str, list[tuple[int, frozenset[str], float]]] = {}
@@ -464,6 +475,12 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
                 best, matched = max(best, wgt), p
         if not best:
             continue
+        if f in NAMED_FIELDS and "name" in ws and "name" not in matched and len(matched) == 1 \
+                and best >= STRONG and not ws & NAME_PARTS:
+            # `store_name`, `Drug Name`, `Doctor Name`: a thing's name names it, as the listed
+            # two-word phrases do (`Location Name`, `Supplier Name`); so `store_name` beats the
+            # reference `store_id` beside it (a code the sheet also keeps)
+            best, matched = best + 0.05, matched | {"name"}
         if any(vp <= ws and not vp <= matched for vp in v.vetoes.get(f, ())):
             continue  # a veto word that is part of the deciding phrase vetoes nothing
         if any(vp <= ws for vp in v.kind_vetoes.get(kind, {}).get(f, ())):
@@ -483,6 +500,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
         also = v.single[f] if best >= STRONG else frozenset()
         if f in QUANTITY_FIELDS:
             also = also | (v.moves & MOVE_OF[f]) | (packs if "units" in matched else frozenset())
+        if f in QUANTITY_FIELDS or f == "unit":
+            also = also | measures  # `Remaining (mL)`; `Unit (mL)` is the unit column
         explained = sum(1 for w in content if w in matched or w in also)
         coverage = explained / len(content) if content else 1.0
         if best < STRONG and coverage < 1.0:
