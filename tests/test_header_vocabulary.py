@@ -457,6 +457,6 @@ def test_every_word_of_the_vocabularys_phrases_is_one_a_header_can_be_read_as():
              for p in spec.get(key, [])]
     lists += [p for sec in ("kinds", "kind_vetoes") for fields in raw.get(sec, {}).values()
               for ps in fields.values() for p in ps]
-    lists += [w for key in ("stop", "person", "packages", "moves", "flags") for w in raw["words"][key]]
+    lists += [w for key in ("stop", "person", "packages", "measures", "moves", "flags") for w in raw["words"][key]]
     dead = sorted({p for p in lists for w in p.split() if v.abbreviations.get(w, (w,)) != (w,)})
     assert dead == []
