@@ -90,10 +90,37 @@ def test_the_first_values_of_a_column_decide_every_field_as_the_whole_column(she
     assert checked > 500
 
 
+#: The demo's tables as detection read them before the speed work (kind, header row, columns).
+DEMO_VISITS = {"date": "Date of Service", "patient": "Patient", "provider": "Provider", "product": "Product",
+               "lot": "Lot #", "quantity": "Units Used", "unit": "Unit", "location": "Location",
+               "visit_id": "Visit ID", "price": "Charge"}
+DEMO_WASTE = {"date": "Date", "product": "Product", "lot": "Lot #", "quantity": "Qty", "unit": "Unit",
+              "type": "Type", "reason": "Reason", "location": "Location", "to_location": "To Location",
+              "staff": "Staff"}
+DEMO = {
+    ("Inventory.xlsx", "Receiving"): (Kind.INVENTORY, 3, {
+        "received_date": "Date Received", "product": "Product", "lot": "Lot #", "expiration": "Exp Date",
+        "quantity": "Qty Received", "unit": "Unit", "unit_cost": "Unit Cost", "remaining": "Remaining",
+        "location": "Location", "supplier": "Supplier", "invoice": "Invoice #"}),
+    ("Inventory.xlsx", "Products"): (Kind.PRODUCTS, 1, {
+        "product": "Product", "aliases": "Aliases", "unit": "Unit", "package_unit": "Package Unit",
+        "units_per_package": "Units per Package", "category": "Category"}),
+    ("Inventory.xlsx", "Waste & Transfers"): (Kind.ADJUSTMENTS, 1, DEMO_WASTE),
+    ("Inventory.xlsx", "Q3 Count"): (Kind.COUNTS, 1, {
+        "date": "Date", "product": "Product", "lot": "Lot #", "counted": "Counted", "location": "Location"}),
+    ("westside-waste.csv", None): (Kind.ADJUSTMENTS, 1, DEMO_WASTE),
+    **{("Treatments 2026.xlsx", m): (Kind.VISITS, 1, DEMO_VISITS)
+       for m in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov")},
+}
+
+
 def test_bench_and_demo_tables_are_read_with_the_same_columns(sheets):
-    """The columns detection picks on the bench practice (pinned: what it read before the
-    speed work) and that every demo tab is read as a table."""
+    """The kind, header row and columns detection picks on the bench practice and on every
+    tab of the demo (pinned: what it read before the speed work)."""
     by_name = {(Path(s.file).name, s.sheet): detect_table(s, Mapping()) for s in sheets}
+    demo = {k: (d.kind, d.header_row, {f: c.header for f, c in d.columns.items()})
+            for k, d in by_name.items() if k[0] in {"Inventory.xlsx", "Treatments 2026.xlsx", "westside-waste.csv"}}
+    assert demo == DEMO
     inv = by_name[("inventory.xlsx", "Receiving")]
     assert (inv.kind, inv.header_row) == (Kind.INVENTORY, 3)
     assert {f: c.header for f, c in inv.columns.items()} == {
