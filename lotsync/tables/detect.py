@@ -29,7 +29,8 @@ Rules (SPEC §1):
   with a note saying so.
 - A mapping file wins over all of it. A sheet that matches no kind is ignored with what it
   lacked and the likeliest columns for the missing field ("no quantity column; closest:
-  'Units Out'?").
+  'Units Out'?"), named for the kind it lacks the fewest required fields of (then the one
+  whose own fields it has: a patient makes it a visit log).
 - A reading scoring under WEAK_BELOW is a weak guess: `lotsync check` flags it and a
   reconcile says in one line that it read a table on weak guesses.
 
@@ -382,7 +383,7 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
         candidates = range(min(HEADER_SCAN_ROWS, len(rows)))
     sh = _Sheet(rows)
     best = None
-    near = None
+    near: list[tuple[int, tuple, Kind, dict[str, Reading], int]] = []  # tables a field or two short
     waste_seen: tuple[int, str] | None = None  # (header row, why) of a waste report refused as another kind
     for idx in candidates:
         if not sh.headers(idx):
@@ -409,9 +410,9 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
                 if best is None or (score, -idx) > best[0]:
                     best = ((score, -idx), idx, kind, readings, unused)
             elif have_req >= 2 or (have_req and len(readings) >= 2):
-                closeness = have_req * 10 + len(readings) + (1 if hint is kind else 0)
-                if near is None or closeness > near[0]:
-                    near = (closeness, kind, readings, idx)
+                near.append((have_req * 10 + len(readings) + (1 if hint is kind else 0),
+                             (have_req - len(required), marks, len(readings), 1 if hint is kind else 0),
+                             kind, readings, idx))
     if best is None:
         note = "no header row matches any kind of table"
         closest: dict[str, tuple[str, ...]] = {}
@@ -422,8 +423,8 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
             note = (f"a waste report ({why}): never read as visits, receipts or a count; as a waste "
                     f"log (adjustments) it has no {' or '.join(missing)} column")
             return Detection(sheet, None, None, {}, note=note)
-        if near is not None:
-            _, kind, readings, idx = near
+        if near:
+            _, kind, readings, idx = _nearest(near)
             required, _ = KIND_FIELDS[kind]
             missing = [f for f in required if f not in readings]
             closest = _closest(sh, idx, missing, readings)
@@ -438,6 +439,23 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
             sorted(readings.items(), key=lambda kv: kv[1].index)}
     readings = {f: readings[f] for f in cols}
     return Detection(sheet, kind, idx + 1, cols, tuple(unused), readings=readings)
+
+
+def _nearest(near: list[tuple[int, tuple, Kind, dict[str, Reading], int]]
+             ) -> tuple[tuple, Kind, dict[str, Reading], int]:
+    """The table a sheet that matched no kind is nearest, for its note. The header row: the
+    one with the most required fields and columns read as some kind. Its kind: the one it
+    lacks the fewest required fields of, then the one whose own fields it has (a patient: a
+    visit log), then more columns read, then the tab or file name's kind; so a visit log
+    without its quantity column is named a visit log missing its quantity, not a waste log
+    missing its quantity and type (`closest for type: 'Patient'?`)."""
+    top = max(c[0] for c in near)
+    idx = next(c[4] for c in near if c[0] == top)  # the first row to reach it, as ever
+    best = None
+    for _, key, kind, readings, i in near:
+        if i == idx and (best is None or key > best[0]):
+            best = (key, kind, readings, i)
+    return best
 
 
 def _waste_header(cells: list[object]) -> str | None:
