@@ -31,7 +31,9 @@ CORPUS = Path(__file__).parent / "data" / "header_corpus.csv"
 BLIND2 = Path(__file__).parent / "data" / "header_corpus_blind2.csv"
 BLIND3 = Path(__file__).parent / "data" / "header_corpus_blind3.csv"
 BLIND4 = Path(__file__).parent / "data" / "header_corpus_blind4.csv"
-SETS = {"tune": CORPUS, "heldout": CORPUS, "blind2": BLIND2, "blind3": BLIND3, "blind4": BLIND4}
+BLIND5 = Path(__file__).parent / "data" / "header_corpus_blind5.csv"
+SETS = {"tune": CORPUS, "heldout": CORPUS, "blind2": BLIND2, "blind3": BLIND3, "blind4": BLIND4,
+        "blind5": BLIND5}
 
 
 def corpus(path: Path = CORPUS) -> list[dict]:
@@ -143,9 +145,31 @@ def test_headers_are_read_right_on_the_fourth_blind_set(capsys):
     assert_accuracy("blind4", "fourth blind set", BLIND4_FLOOR, capsys)
 
 
+#: The fifth blind set (header_corpus_blind5.csv: 376 spellings from 33 sources, 37 tables,
+#: 30% Portuguese/Spanish/German/French), gathered by one engineer and committed on its own
+#: branch at 15:07 UTC while another made detection faster and fixed the last public files
+#: without access to it; merged after that work and measured ONCE, on main at 009ad11:
+#: 78.5% (295 of 376). The issue's 98% target is NOT met on a blind set. Per kind: inventory
+#: 83/96, products 53/61, adjustments 41/56, visits 64/90, counts 54/73. Read as tables (each
+#: field to one column, the next test), 34 of the 37 tables have no wrong field. Of the 81
+#: misses, about 40 are columns labelled as naming nothing that were read as a field when read
+#: alone (`productId`/`warehouseId`/`profesionalId` references, a count export's scan
+#: tallies and system bins, a birth date, `brand`/`color` of the product), about 30 fields
+#: missed (Brazilian DATASUS `no_`/`dt_` prefixes, German movement words `Vorgang`,
+#: `Zeitpunkt`, `Ersteller`, `Von`, timestamps `createdAt`/`verifiedAt`/`lastChecked`), and a
+#: few labels are disputable (`units` as a visit's unit, `dosis`, `Total` on a count sheet).
+#: The labels were not changed after the measurement; the set is spent from here on and this
+#: floor guards regressions only.
+BLIND5_FLOOR = 0.78
+
+
+def test_headers_are_read_right_on_the_fifth_blind_set(capsys):
+    assert_accuracy("blind5", "fifth blind set", BLIND5_FLOOR, capsys)
+
+
 def _tables() -> dict[tuple[str, str], list[dict]]:
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for r in corpus() + corpus(BLIND2) + corpus(BLIND3) + corpus(BLIND4):
+    for r in corpus() + corpus(BLIND2) + corpus(BLIND3) + corpus(BLIND4) + corpus(BLIND5):
         by[(r["source"], r["kind"])].append(r)
     return by
 
@@ -171,7 +195,17 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                   # column it is no visit log at all and has no wrong field)
                   ("github:JuanGilles123/crece-mas public/templates/README_PLANTILLAS.md", "products"),
                   ("github:storage-system/storage-system-web src/@types/product/spreadsheet-product-row.ts",
-                   "inventory")}
+                   "inventory"),
+                  # measured with the fifth blind set (3 of its 37 tables): a main category
+                  # beside the category read as the category, a Spanish vaccination record's
+                  # `dosis` (a dose label) read as the quantity, a PO line reference read as
+                  # the invoice
+                  ('github:upreis/reistooq-core docs/FORMATO_IMPORTACAO_ESTOQUE.md',
+                   'products'),
+                  ('github:Eliel181/clinica-pediatrica src/app/core/interfaces/vacuna-aplicada.model.ts',
+                   'visits'),
+                  ('public GitHub file, search index id 26501502738 (incoming goods log ReceivedItem typedef)',
+                   'inventory')}
 
 
 @pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known misread"))
