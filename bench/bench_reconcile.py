@@ -13,6 +13,13 @@ then measures, each in a fresh child process so that its peak memory is its own:
   lotsync-xlsx  lotsync's whole run on inventory.xlsx + visits.xlsx: pipeline.run (read,
               detect + parse, reconcile), then report.json and findings.csv written
   lotsync-csv   the same on inventory.xlsx + visits.csv
+  cli-json    the command line as a user runs it, in its own process: `python -m lotsync
+              reconcile inventory.xlsx visits.xlsx --as-of AS_OF --format json --no-history
+              -q --out DIR` (interpreter start, imports, settings, periods, the output set:
+              everything); wall seconds, user+sys CPU of it and its children (wait4), peak
+              RSS (ru_maxrss of it and its children)
+  cli-json-csv  the same with --format json,csv
+  cli-every   (with --every) the same with the default formats: every output
 
 lotsync's stages are timed by wrapping the functions `lotsync.pipeline.run` calls
 (read_sources, load_practice, reconcile), so the run measured is the real one, not a copy.
@@ -24,6 +31,10 @@ wait4's ru_maxrss. Set PYTHONPATH to measure a lotsync snapshot instead of the w
 
 It prints a table per N and the ratio of lotsync's whole xlsx run to the bare fastexcel
 read (the goal in issue 2 is under 1.5), and merges the figures into bench/out/results.json.
+
+The CLI lines have no stages (one process, measured from outside); the ratio printed for
+them is the CLI's whole wall (CPU) seconds over the bare fastexcel read's (the issue's
+measure: `reconcile --format json` against a bare read of the same workbook).
 
 --profile N runs lotsync's xlsx run at N rows once more under cProfile, saves
 bench/out/profile-N.pstats and prints the top functions by cumulative and by own time.
@@ -230,6 +241,38 @@ def run_child(mode: str, args: dict, pythonpath: str | None = None) -> dict:
     return res
 
 
+def run_cli(args: dict, pythonpath: str | None = None) -> dict:
+    """`lotsync reconcile` as a user runs it, in a fresh interpreter (python -m lotsync, so a
+    `pythonpath` snapshot is the one run); wall, user+sys CPU and peak RSS from wait4 (they
+    include the reader's guarded children, which the CLI waits for)."""
+    cmd = [sys.executable, "-m", "lotsync", "reconcile", *args["sources"], "--as-of", args["as_of"],
+           "--no-history", "-q", "--out", args["out"]]
+    if args.get("formats"):
+        cmd += ["--format", args["formats"]]
+    load = float(Path("/proc/loadavg").read_text().split()[0])
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(pythonpath)) if pythonpath else None
+    t = time.perf_counter()
+    # in the out folder: no lotsync.toml of the caller's folder is read
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, cwd=args["out"])
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # 1: reconciled, with errors found (the bench practice has some)
+        raise RuntimeError(f"{' '.join(cmd)} failed with exit status {code}")
+    cpu = ru.ru_utime + ru.ru_stime
+    out = Path(args["out"])
+    return {"mode": "cli", "command": " ".join(cmd[1:]), "exit_status": code,
+            "stages": {}, "cpu_stages": {}, "total_s": round(wall, 3), "cpu_total_s": round(cpu, 3),
+            "user_s": round(ru.ru_utime, 3), "sys_s": round(ru.ru_stime, 3),
+            "process_wall_s": round(wall, 3), "loadavg_1min_before": load,
+            "peak_mb": round(ru.ru_maxrss / 1024, 1), "ru_maxrss_mb": round(ru.ru_maxrss / 1024, 1),
+            "outputs_mb": {f.name: round(f.stat().st_size / 1e6, 1) for f in sorted(out.iterdir())
+                           if f.is_file() and not f.name.startswith(".")}}
+
+
+CLI_LINES = {"cli-json": "json", "cli-json-csv": "json,csv", "cli-every": None}
+
+
 def practice_for(n: int, lots: int, seed: int, regenerate: bool) -> tuple[Path, dict]:
     """The cached generated practice for N rows (generated in a child if missing or stale)."""
     import generate
@@ -271,23 +314,31 @@ def bench_one(n: int, a) -> dict:
         ("lotsync-xlsx", "lotsync", {"sources": [str(files["inventory.xlsx"]), str(files["visits.xlsx"])]}),
         ("lotsync-csv", "lotsync", {"sources": [str(files["inventory.xlsx"]), str(files["visits.csv"])]}),
     ]
-    if a.baseline:  # the same two runs with another lotsync, interleaved with these
+    xlsx_sources = {"sources": [str(files["inventory.xlsx"]), str(files["visits.xlsx"])]}
+    clis = [k for k in CLI_LINES if k != "cli-every" or a.every]
+    plan += [(k, "cli", dict(xlsx_sources, formats=CLI_LINES[k])) for k in clis]
+    if a.baseline:  # the same runs with another lotsync, interleaved with these
         plan += [("baseline-xlsx", "lotsync", dict(plan[3][2])), ("baseline-csv", "lotsync", dict(plan[4][2]))]
+        plan += [("baseline-" + k, "cli", dict(xlsx_sources, formats=CLI_LINES[k])) for k in clis]
     runs: dict[str, list[dict]] = {name: [] for name, _, _ in plan}
     for r in range(repeat):  # interleaved, so a busy spell on the machine hits every line
         for name, mode, args in plan:
-            if mode == "lotsync":
+            if mode in ("lotsync", "cli"):
                 if a.keep:
-                    out = Path(a.keep) / f"{n}-{name.split('-')[1]}" / name.split("-")[0]
+                    out = Path(a.keep) / f"{n}-{name.removeprefix('baseline-')}" / ("baseline" if name.startswith("baseline") else "this")
                     out.mkdir(parents=True, exist_ok=True)
                 else:
                     out = Path(tempfile.mkdtemp(prefix=f"run-{n}-", dir=OUT))
                 args = dict(args, out=str(out), as_of=meta["as_of"])
             print(f"N={n:,}: {name} run {r + 1}/{repeat} ...", file=sys.stderr)
+            pythonpath = a.baseline if name.startswith("baseline") else None
             try:
-                runs[name].append(run_child(mode, args, a.baseline if name.startswith("baseline") else None))
+                if mode == "cli":
+                    runs[name].append(run_cli(args, pythonpath))
+                else:
+                    runs[name].append(run_child(mode, args, pythonpath))
             finally:
-                if mode == "lotsync" and not a.keep:
+                if mode in ("lotsync", "cli") and not a.keep:
                     shutil.rmtree(args["out"], ignore_errors=True)
     results: dict[str, dict] = {}
     for name, rs in runs.items():
@@ -308,6 +359,13 @@ def bench_one(n: int, a) -> dict:
         # than one thread would have more CPU than wall seconds)
         "cpu_lotsync_xlsx_over_cpu_fastexcel": round(results["lotsync-xlsx"]["cpu_total_s"] / results["fastexcel"]["cpu_total_s"], 2),
     }
+    fx_cpu = results["fastexcel"]["cpu_total_s"]
+    for k in CLI_LINES:
+        for name in (k, "baseline-" + k):
+            if name in results:
+                key = name.replace("-", "_")
+                ratios[f"{key}_over_fastexcel"] = round(results[name]["total_s"] / fx, 2)
+                ratios[f"cpu_{key}_over_cpu_fastexcel"] = round(results[name]["cpu_total_s"] / fx_cpu, 2)
     if a.baseline:
         b = results["baseline-xlsx"]
         ratios["baseline_xlsx_over_fastexcel"] = round(b["total_s"] / fx, 2)
@@ -323,7 +381,11 @@ def bench_one(n: int, a) -> dict:
 LABELS = {"fastexcel": "bare fastexcel, visits.xlsx", "calamine": "bare calamine to_python, visits.xlsx",
           "csv": "bare csv.reader, visits.csv", "lotsync-xlsx": "lotsync, inventory+visits .xlsx",
           "lotsync-csv": "lotsync, inventory.xlsx+visits.csv",
-          "baseline-xlsx": "baseline lotsync, .xlsx", "baseline-csv": "baseline lotsync, csv"}
+          "baseline-xlsx": "baseline lotsync, .xlsx", "baseline-csv": "baseline lotsync, csv",
+          "cli-json": "CLI --format json", "cli-json-csv": "CLI --format json,csv",
+          "cli-every": "CLI every output (default formats)",
+          "baseline-cli-json": "baseline CLI --format json", "baseline-cli-json-csv": "baseline CLI json,csv",
+          "baseline-cli-every": "baseline CLI every output"}
 STAGES = ("read", "parse", "reconcile", "write", "other")
 
 
@@ -370,6 +432,13 @@ def print_table(entry: dict) -> None:
         print(f"baseline ({entry.get('baseline')}) xlsx run: {ra['baseline_xlsx_over_fastexcel']:.1f}x wall, "
               f"{ra['cpu_baseline_xlsx_over_cpu_fastexcel']:.1f}x CPU of bare fastexcel, peak {b['peak_mb']:.0f} MB; "
               f"this lotsync / baseline: {ra['cpu_lotsync_xlsx_over_cpu_baseline_xlsx']:.2f}x CPU")
+    for k in CLI_LINES:
+        for name in (k, "baseline-" + k):
+            if name in r:
+                key = name.replace("-", "_")
+                goal = " (issue 10's goal at 200k: <= 2.5x, <= 350 MB)" if k == "cli-json" else ""
+                print(f"{LABELS[name]} / bare fastexcel read: {ra[key + '_over_fastexcel']:.2f}x wall, "
+                      f"{ra['cpu_' + key + '_over_cpu_fastexcel']:.2f}x CPU; peak {r[name]['peak_mb']:.0f} MB{goal}")
     lx = r["lotsync-xlsx"]
     print(f"lotsync found {lx['findings']:,} findings ({lx['errors']:,} errors, {lx['warnings']:,} warnings, "
           f"{lx['infos']:,} infos) over {lx['rows']:,} visit rows and {lx['lots']:,} lots; report.json "
@@ -454,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-bench", action="store_true", help="only --profile")
     ap.add_argument("--baseline", metavar="DIR", help="also measure the lotsync under DIR (e.g. a `git archive` "
                     "snapshot of an older commit), interleaved with this one")
+    ap.add_argument("--every", action="store_true", help="also run the CLI with its default formats "
+                    "(every output), beside --format json and json,csv")
     a = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     ns = [int(x.replace("_", "")) for x in a.rows.split(",") if x.strip()]
