@@ -16,7 +16,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable
 
-from openpyxl.utils.cell import get_column_letter
 
 
 class Kind(str, Enum):
@@ -41,7 +40,21 @@ class Column:
 
     @property
     def letter(self) -> str:
-        return get_column_letter(self.index + 1)
+        return column_letter(self.index + 1)
+
+
+def column_letter(n: int) -> str:
+    """A 1-based column number as Excel writes it (1 -> A, 27 -> AA), as openpyxl's
+    `get_column_letter` gives it. Here rather than imported from openpyxl: importing
+    `openpyxl.utils` loads all of openpyxl and numpy (0.75 s), which a json-only run
+    otherwise never needs."""
+    if not 1 <= n <= 18278:
+        raise ValueError(f"Invalid column index {n}")
+    letters = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
 
 
 @dataclass(frozen=True, eq=False)

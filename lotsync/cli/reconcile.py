@@ -73,12 +73,11 @@ def reconcile(sources, config_path, as_of, mapping, day_first, out_dir, toleranc
                              verbose=verbose, mask_patients=mask_patients,
                              date_from=parse_date(date_from) if date_from else None,
                              date_to=parse_date(date_to) if date_to else None)
-    outcome = run.execute(progress_factory=StderrProgress)
+    # the process ends next: the run's objects are frozen for the collector, not scanned again
+    outcome = run.execute(progress_factory=StderrProgress, process_exits=True)
     status = exit_code(outcome.result, run.settings["fail_on"])
     run.notify(lambda line: click.echo(line, err=True))
     run.finish(status)
-    import gc
-    gc.freeze()  # the process ends next: skip one last scan of millions of objects
     if as_json:
         click.echo(json.dumps(outcome.summary_json(status), indent=2, ensure_ascii=False, default=str))
     elif quiet or (not verbose and not sys.stdout.isatty()):
@@ -119,7 +118,7 @@ def demo(out_dir) -> None:
     # the same path as `lotsync reconcile` (periods, every output), with no run history
     run_ = NightlyRun.prepare(None, {"sources": files, "as_of": DEMO_AS_OF.isoformat(),
                                      "out": str(out), "history": False, "fail_on": "never"})
-    outcome = run_.execute(progress_factory=StderrProgress)
+    outcome = run_.execute(progress_factory=StderrProgress, process_exits=True)
     run_.finish(0)
     print_summary(outcome.result, out, extra_lines=outcome.lines())
     sys.exit(0)

@@ -70,6 +70,8 @@ def write_outputs(result: Result, loaded: Loaded, report: dict, out_dir: Path,
 def publish_sheets(result: Result, loaded: Loaded, reader: SourceReader, write: bool,
                    apply_lot_repairs: bool, verbose: bool, echo: Callable[[str], Any]) -> list[str]:
     """Write corrections back into Google Sheets sources (or say what would change)."""
+    if not any(i.file.startswith("gsheet://") for i in loaded.inputs):
+        return []  # no Google Sheet read: nothing to plan (and gspread, openpyxl not imported)
     from lotsync.writers.gsheets_publish import findings_table, plan_sheet_changes, summary_table
 
     plans = plan_sheet_changes(result, loaded, apply_lot_repairs)
@@ -195,9 +197,14 @@ class NightlyRun:
         return cls(settings, infer_lots, credentials, apply_lot_repairs, verbose, mask_key,
                    date_from, date_to)
 
-    def execute(self, progress_factory: Callable[[], Any] | None = None, write: bool = True) -> Outcome:
+    def execute(self, progress_factory: Callable[[], Any] | None = None, write: bool = True,
+                process_exits: bool = False) -> Outcome:
         """Read, reconcile, mask; then (unless `write` is False: the Python API asked for
-        the result alone) compute the report and periods and write the outputs."""
+        the result alone) compute the report and periods and write the outputs.
+
+        `process_exits`: the caller (the command line) ends the process soon after, so
+        the run's objects are frozen for the collector instead of scanned once more
+        (`pipeline.gc_paused(freeze=True)`)."""
         s = self.settings
         opts = reconcile_options(s, infer_lots=self.infer_lots, keep_movements=True)
         if s["history"] is not None:
@@ -210,7 +217,8 @@ class NightlyRun:
         try:
             # history lock first, then the out folder's (every run takes them in this order)
             # (a run that writes nothing, the Python API's, touches no out folder at all)
-            with lock, (OutputSet(out_dir) if write else nullcontext()) as outs, gc_paused():
+            with lock, (OutputSet(out_dir) if write else nullcontext()) as outs, \
+                    gc_paused(freeze=process_exits):
                 rec = InputRecorder(read=self.reader)
                 with (progress_factory() if progress_factory else nullcontext()) as progress:
                     result, loaded = run(s["sources"], opts, s["mapping"], read=rec,
