@@ -101,6 +101,8 @@ def publish_sheets(result: Result, loaded: Loaded, reader: SourceReader, write: 
 class Outcome:
     result: Result
     loaded: Loaded
+    #: report.json's dict; its `cogs.by_visit` is a `json_report.LazyRows` (indexes and
+    #: iterates as a list of dicts, made one at a time)
     report: dict
     out_dir: Path
     record: RunRecord | None
@@ -234,7 +236,9 @@ class NightlyRun:
                 from lotsync.audit.periods import compute_periods, periods_report
                 from lotsync.writers.json_report import report_dict
                 periods = compute_periods(result, self.date_from, self.date_to)
-                report = report_dict(result)
+                # by_visit made a record at a time as report.json is written: as a list of
+                # dicts it held 64 MB at 200,000 visit rows, the run's peak
+                report = report_dict(result, lazy=True)
                 report.update(periods_report(periods))
                 outcome = Outcome(result, loaded, report, out_dir, None, periods=periods)
                 from lotsync.tables.detect import weak_guess_line
