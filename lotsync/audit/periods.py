@@ -44,6 +44,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from operator import attrgetter
 
 from lotsync.reconcile.lots import DIVISION, LEDGER_CONTEXT, ZERO
 from lotsync.reconcile.result import Result
@@ -248,13 +249,57 @@ def compute_periods(result: Result, date_from: dt.date | None = None,
         return _compute(result, date_from, date_to)
 
 
+def _finding_rows(result: Result) -> dict[tuple, _Row]:
+    """The visit rows with a row finding, keyed (file, sheet, row), dated by their first
+    such finding (a row that also took from a lot is re-dated by its movement)."""
+    visit_tables = {(i.file, i.sheet) for i in result.inputs if i.kind == "visits"}
+    rows: dict[tuple, _Row] = {}
+    for f in result.findings:
+        if f.code not in ROW_CODES:
+            continue
+        s = f.source
+        if (s.file, s.sheet) not in visit_tables or s.row is None:
+            continue
+        k = (s.file, s.sheet, s.row)
+        r = rows.get(k)
+        if r is None:
+            r = rows[k] = _Row()
+            r.date, r.product = f.date, f.product
+        if f.code in GAP_CODES:
+            r.gap = True
+        elif f.code == "FEFO_VIOLATION":
+            r.fefo = True
+    return rows
+
+
+def _first_date(result: Result, frows: dict[tuple, _Row]) -> dt.date | None:
+    """The first dated event: a movement, or a visit row that took nothing but has a finding."""
+    movements = result.movements
+    first = min(filter(None, map(_DATE, movements)), default=None)  # dates are never falsy
+    early = [k for k, r in frows.items() if r.date is not None and (first is None or r.date < first)]
+    if early:  # rare: is such a row dated by a movement of its own (then not by its finding)?
+        used = {(m.ref.table.file, m.ref.table.sheet, m.ref.row) for m in movements
+                if m.kind == "used" and m.ref is not None}
+        dates = [frows[k].date for k in early if k not in used]
+        if dates:
+            first = min(dates) if first is None else min(first, min(dates))
+    return first
+
+
+_DATE = attrgetter("date")
+_NOT_SEEN = object()
+
+
 def _compute(result: Result, date_from, date_to) -> Periods:
+    """One pass over the movements (module doc of `visit_rows` for what a visit row is):
+    the month figures, the provider view and the supply window's use at once, each visit
+    row counted when its first movement is met; the visit rows that took nothing but got
+    a finding are counted after it. The same figures as the several passes it replaced
+    (tests/periods_reference.py, held to it by tests/test_periods_lean.py)."""
     as_of = result.as_of
-    rows = visit_rows(result)
-    dated = [m.date for m in result.movements if m.date is not None]
-    dated += [r.date for r in rows.values() if r.date is not None]
+    frows = _finding_rows(result)
     end = min(date_to, as_of) if date_to else as_of
-    start = date_from or (min(dated) if dated else as_of)
+    start = date_from or _first_date(result, frows) or as_of
     months: list[tuple[int, int]] = []
     if start <= end:
         y, m = start.year, start.month
@@ -270,31 +315,65 @@ def _compute(result: Result, date_from, date_to) -> Periods:
             return None
         return accs[index[(d.year, d.month)]]
 
+    by_date: dict = {}  # date -> its month's accumulator or None: a few hundred dates
+    window_start = as_of - dt.timedelta(days=SUPPLY_WINDOW_DAYS - 1)
+    used_loc: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    prov: dict[str, list] = defaultdict(lambda: [0, 0, 0, defaultdict(lambda: ZERO)])
+    seen: set[tuple] = set()  # visit rows met
+    tables: dict[tuple, object] = {}
+    last_table = None
     for mv in result.movements:
-        val = mv.value
-        signed = (val * MOVEMENT_SIGN[mv.kind]) if val is not None else ZERO
-        if mv.date is None or mv.date < start:
+        d, kind, val = mv.date, mv.kind, mv.value
+        a = by_date.get(d, _NOT_SEEN)
+        if a is _NOT_SEEN:
+            a = by_date[d] = bucket(d)
+        if kind == "used":
+            q = mv.quantity
+            if d is not None and window_start <= d <= as_of:
+                used_loc[(mv.product, mv.location)] += q
+            ref = mv.ref
+            if ref is not None:
+                t = ref.table
+                k = (t.file, t.sheet, ref.row)
+                if k not in seen:
+                    seen.add(k)
+                    if t is not last_table:
+                        tables.setdefault((t.file, t.sheet), t)
+                        last_table = t
+                    r = frows.get(k)
+                    if r is not None:  # counted below with its findings, dated by this movement
+                        r.date, r.product, r.provider, r.has_provider = d, mv.product, mv.provider, True
+                    elif a is not None:
+                        a.rows += 1
+                        prov[mv.provider or NO_PROVIDER][0] += 1
+        signed = (val * MOVEMENT_SIGN[kind]) if val is not None else ZERO
+        if d is None or d < start:
             opening += signed
             continue
-        a = bucket(mv.date)
         if a is None:
             continue
         a.net += signed
-        if mv.kind == "used":
-            a.units[mv.product] += mv.quantity
+        if kind == "used":
+            a.units[mv.product] += q
             if val is not None:
                 a.cogs += val
+            prov[mv.provider or NO_PROVIDER][3][mv.product] += q
         elif val is not None:
-            a.v[mv.kind] += val
-            if mv.kind == "count" and val < 0:
+            a.v[kind] += val
+            if kind == "count" and val < 0:
                 a.shrink -= val
     for v in result.cogs.by_visit:
         a = bucket(v.date)
         if a is not None and v.revenue is not None:
             a.revenue += v.revenue
             a.has_revenue = True
-    prov: dict[str, list] = defaultdict(lambda: [0, 0, 0, defaultdict(lambda: ZERO)])
-    for r in rows.values():
+    for k, r in frows.items():
+        if not r.has_provider:  # took nothing: the provider from the sheet's cells
+            t = tables.get(k[:2])
+            col = t.columns.get("provider") if t is not None else None
+            if col is not None and t.cells and k[2] - 1 < len(t.cells):
+                row = t.cells[k[2] - 1]
+                r.provider = clean_text(row[col.index]) if col.index < len(row) else None
         a = bucket(r.date)
         if a is None:
             continue
@@ -307,9 +386,6 @@ def _compute(result: Result, date_from, date_to) -> Periods:
         elif r.fefo:
             a.fefo += 1
             p[2] += 1
-    for mv in result.movements:
-        if mv.kind == "used" and bucket(mv.date) is not None:
-            prov[mv.provider or NO_PROVIDER][3][mv.product] += mv.quantity
 
     month_figs = []
     for (y, m), a in zip(months, accs):
@@ -331,7 +407,7 @@ def _compute(result: Result, date_from, date_to) -> Periods:
         for name, p in sorted(prov.items(), key=lambda kv: (kv[0] == NO_PROVIDER, kv[0].casefold())))
     return Periods(date_from=start if months else date_from, date_to=end if months else date_to,
                    as_of=as_of, months=tuple(month_figs), quarters=quarters, years=years,
-                   supply=_supply(result), providers=providers)
+                   supply=_supply(result, used_loc), providers=providers)
 
 
 def _make(kind: str, label: str, s: dt.date, e: dt.date, a: _Acc, opening: Decimal) -> PeriodFigures:
@@ -370,15 +446,11 @@ def _roll(month_figs: list[PeriodFigures], accs: list[_Acc], label, kind: str) -
 # --- supply ---------------------------------------------------------------------------------
 
 
-def _supply(result: Result) -> tuple[SupplyLine, ...]:
-    """Days of supply and value at risk of expiring before use, at the last 90 days' rate."""
+def _supply(result: Result, used_loc: dict[tuple[str, str], Decimal]) -> tuple[SupplyLine, ...]:
+    """Days of supply and value at risk of expiring before use, at the last 90 days' rate.
+    `used_loc`: units used per (product, location) in the 90 days up to as_of."""
     as_of = result.as_of
-    window_start = as_of - dt.timedelta(days=SUPPLY_WINDOW_DAYS - 1)
     days = Decimal(SUPPLY_WINDOW_DAYS)
-    used_loc: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for mv in result.movements:
-        if mv.kind == "used" and mv.date is not None and window_start <= mv.date <= as_of:
-            used_loc[(mv.product, mv.location)] += mv.quantity
     tol = result.options.tolerance
     usable: dict[tuple[str, str], list] = defaultdict(list)
     products: dict[str, str | None] = {}
