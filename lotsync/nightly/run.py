@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from lotsync.nightly.settings import effective_settings, load_config, reconcile_options
 from lotsync.nightly.history import InputRecorder, RunRecord, apply_history, open_history
-from lotsync.pipeline import Loaded, SourceReader, gc_paused, run
+from lotsync.pipeline import Loaded, SourceReader, gc_paused, release_freed_memory, run
 from lotsync.reconcile.result import Result
 from lotsync.writers.outset import OutputSet
 
@@ -235,6 +235,7 @@ class NightlyRun:
                     return self.outcome
                 from lotsync.audit.periods import compute_periods, periods_report
                 from lotsync.writers.json_report import report_dict
+                release_freed_memory()  # what the reconcile freed, before the report's figures
                 periods = compute_periods(result, self.date_from, self.date_to)
                 # by_visit made a record at a time as report.json is written: as a list of
                 # dicts it held 64 MB at 200,000 visit rows, the run's peak
