@@ -291,7 +291,7 @@ _NOT_SEEN = object()
 
 
 def _compute(result: Result, date_from, date_to) -> Periods:
-    """One pass over the movements (module doc of `visit_rows` for what a visit row is):
+    """One pass over the movements (`visit_rows` says what a visit row is):
     the month figures, the provider view and the supply window's use at once, each visit
     row counted when its first movement is met; the visit rows that took nothing but got
     a finding are counted after it. The same figures as the several passes it replaced
