@@ -23,7 +23,9 @@ annotate, one output in `DIR/corrected/`:
   when the file holds what openpyxl would lose (charts, images, shapes, pivot tables,
   slicers, sparklines and other Excel 2010+ extensions, form or ActiveX controls, embedded
   objects, threaded comments), or is a format it cannot edit (.xls, .xlsb, .ods, Google
-  Sheets): the corrections are listed for a person to make, and the output's note says so.
+  Sheets), or has more than `MAX_COPY_ROWS` rows in its tables (then the reason given is
+  its size, and its sheets are not searched for such content): the corrections are listed
+  for a person to make, and the output's note says so.
 * **A corrected CSV** for CSV inputs (same delimiter, encoding and line ends), with the
   Remaining values fixed, the Status and Use next columns added and (with repairs) the lot
   fixed and the typed lot kept in an added "Lot as entered" column. Every text cell is
@@ -498,7 +500,7 @@ def unsupported_content(path: str | Path) -> list[str]:
         for n in names:
             if re.match(r"xl/worksheets/sheet\d*\.xml$", n):
                 xml = zf.read(n)
-                if re.search(rb"<(?:\w+:)?extLst[\s>]", xml):
+                if b"extLst" in xml and re.search(rb"<(?:\w+:)?extLst[\s>]", xml):
                     what = ("sparklines" if b"sparklineGroup" in xml else
                             "data bars, icon sets or conditional formats of Excel 2010+"
                             if b"conditionalFormatting" in xml.split(b"extLst", 1)[1] else
@@ -583,11 +585,14 @@ def write_corrected(result: Result, loaded, out_dir: Path,
                 used.discard(target.name.casefold())
                 reason = str(e)
         elif kind == "xlsx" and suffix in COPY_SUFFIXES:
-            lost = unsupported_content(src)
+            rows = sum(len(t.cells or ()) for t in fp.tables)
+            # Size first: a workbook too big to copy gets the change list whatever else it
+            # holds, so its sheets are not decompressed and searched (a million-row sheet
+            # is half a gigabyte of XML) for content that would stop a copy never made.
+            lost = unsupported_content(src) if rows <= MAX_COPY_ROWS else []
             if suffix == ".xlsx" and _has_vba(src):
                 lost.append("macros in a file named .xlsx")
             reason = ""
-            rows = sum(len(t.cells or ()) for t in fp.tables)
             if not lost and rows > MAX_COPY_ROWS:
                 # openpyxl copies a workbook cell by cell: about 25 s and 300 MB per 50,000
                 # rows (NOTES.md); a change list says the same in a second

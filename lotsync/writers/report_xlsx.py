@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import math
 import os
 import re
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -53,6 +55,7 @@ MAX_ROWS = 1_048_576  # Excel's rows per sheet
 MAX_LINKS = 65_530  # Excel's hyperlinks per sheet
 MAX_TEXT = 32_767  # Excel's characters per cell
 _EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
+_BLOCK = 20_000  # rows rendered at a time
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False,
                     "strings_to_numbers": False, "constant_memory": True}
@@ -247,57 +250,90 @@ def _xml_text(s: str) -> str:
 
 
 def _str_cell(ref: str, style: int, s: str) -> str:
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is>{_text_xml(s)}</is></c>'
+
+
+def _text_xml(s: str) -> str:
+    """The `<t>` element of a non-empty string cell (xml:space kept at either end)."""
     sp = ' xml:space="preserve"' if (s[0].isspace() or s[-1].isspace()) else ""
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{sp}>{_xml_text(s)}</t></is></c>'
+    return f"<t{sp}>{_xml_text(s)}</t>"
 
 
-def _cell_fn(kind: str, fm: _Formats) -> Callable[[str, Any], str]:
-    """A function (cell reference, value) -> the cell's XML ('' for an empty cell)."""
+#: Distinct values a column remembers the XML of (a visit ID is seen once; a provider,
+#: location or product thousands of times): past this the memory is cleared, not grown.
+_MEMO = 50_000
+
+
+class _Memo(dict):
+    """value -> its rendering, made once; bounded (see `_MEMO`)."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, v):
+        if len(self) >= _MEMO:
+            self.clear()
+        out = self[v] = self.make(v)
+        return out
+
+
+def _column_fn(kind: str, fm: _Formats, letter: str) -> Callable[[Sequence[str], Sequence[Any]], list[str]]:
+    """A function (row numbers, the column's values) -> each cell's XML ('' for an empty
+    cell). A column at a time, in comprehensions: a function call a cell cost more than
+    the XML itself. Text memoised per distinct string (`_Memo`)."""
     xf = fm.xf
     if kind == "link":  # rendered by the table, which knows whether it links
-        return lambda ref, v: v
+        return lambda rs, vs: [v or "" for v in vs]
     if kind in ("text", "wrap"):
         style = xf(fm.wrap if kind == "wrap" else fm.text)
+        head = f'" s="{style}" t="inlineStr"><is>'
+        memo = _Memo(lambda v: head + _text_xml(safe_text(v)) + "</is></c>")
 
-        def text(ref, v, _s=style):
-            if v is None or v == "":
-                return ""
-            return _str_cell(ref, _s, safe_text(v if isinstance(v, str) else str(v)))
+        def text(rs, vs):
+            return [("" if v is None or v == "" else
+                     f'<c r="{letter}{r}'
+                     + (memo[v] if type(v) is str else memo.make(v if isinstance(v, str) else str(v))))
+                    for r, v in zip(rs, vs)]
         return text
     if kind in ("severity", "status"):
         table = fm.severity if kind == "severity" else fm.status
         styles = {k: xf(f) for k, f in table.items()}
         plain = xf(fm.text)
+        memo = _Memo(lambda v: (f'" s="{styles.get(v, plain)}" t="inlineStr"><is>'
+                                + _text_xml(safe_text(v)) + "</is></c>"))
 
-        def coloured(ref, v):
-            return _str_cell(ref, styles.get(v, plain), safe_text(v)) if v else ""
+        def coloured(rs, vs):
+            return [f'<c r="{letter}{r}' + memo[v] if v else "" for r, v in zip(rs, vs)]
         return coloured
     if kind == "qty":
         s_int, s_frac = xf(fm.qty_int), xf(fm.qty)
 
-        def qty(ref, v):
-            if v is None or not v.is_finite():
-                return ""
-            style = s_int if v == v.to_integral_value() else s_frac
-            return f'<c r="{ref}" s="{style}"><v>{float(v)!r}</v></c>'
+        def qty(rs, vs):
+            return [("" if v is None or not v.is_finite() else
+                     f'<c r="{letter}{r}" s="{s_int if v == v.to_integral_value() else s_frac}">'
+                     f'<v>{float(v)!r}</v></c>') for r, v in zip(rs, vs)]
         return qty
     if kind == "date":
         style = xf(fm.date)
+        epoch = _EXCEL_EPOCH
 
-        def date(ref, v):
-            return "" if v is None else f'<c r="{ref}" s="{style}"><v>{v.toordinal() - _EXCEL_EPOCH}</v></c>'
+        def date(rs, vs):
+            return [("" if v is None else
+                     f'<c r="{letter}{r}" s="{style}"><v>{v.toordinal() - epoch}</v></c>')
+                    for r, v in zip(rs, vs)]
         return date
     style = xf({"money": fm.money, "int": fm.int, "pct": fm.pct}[kind])
     if kind == "int":
-        def integer(ref, v):
-            return "" if v is None else f'<c r="{ref}" s="{style}"><v>{int(v)}</v></c>'
+        def integer(rs, vs):
+            return [("" if v is None else f'<c r="{letter}{r}" s="{style}"><v>{int(v)}</v></c>')
+                    for r, v in zip(rs, vs)]
         return integer
+    isfinite = math.isfinite
 
-    def number(ref, v):
-        if v is None:
-            return ""
-        x = float(v)
-        return f'<c r="{ref}" s="{style}"><v>{x!r}</v></c>' if math.isfinite(x) else ""
+    def number(rs, vs):
+        return [("" if v is None or not isfinite(x := float(v)) else
+                 f'<c r="{letter}{r}" s="{style}"><v>{x!r}</v></c>') for r, v in zip(rs, vs)]
     return number
 
 
@@ -305,7 +341,7 @@ class _Part:
     """One tab of a streamed table: xlsxwriter's sheet (header row and settings) and the
     rows to splice in after it."""
 
-    def __init__(self, name: str, rows: IO[str]) -> None:
+    def __init__(self, name: str, rows: IO[bytes]) -> None:
         self.name = name
         self.rows = rows
         self.last_row = 1  # 1-based, the header
@@ -321,8 +357,9 @@ class _StreamTable:
         self.cols = list(cols)
         self.letters = [xl_col_to_name(i) for i in range(len(cols))]
         fm = book.fm
-        self.fns = [_cell_fn(c.kind, fm) for c in self.cols]
+        self.fns = [_column_fn(c.kind, fm, letter) for c, letter in zip(self.cols, self.letters)]
         self.wraps = [(i, c.width) for i, c in enumerate(self.cols) if c.kind == "wrap"]
+        self.line_memos = [_Memo(functools.partial(_lines, width=w)) for _, w in self.wraps]
         self.link_cols = [i for i, c in enumerate(self.cols) if c.kind == "link"]
         per_part = MAX_ROWS - 1
         n_parts = max(1, math.ceil(n_rows / per_part))
@@ -345,60 +382,68 @@ class _StreamTable:
                     ws.print_area(0, 0, rows_here, print_cols - 1)
             elif empty_note:
                 ws.write_string(1, 0, empty_note, fm.note)
-            part = _Part(part_name, tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
+            part = _Part(part_name, tempfile.TemporaryFile("w+b"))
             book.streamed.append(part)
             self.parts.append(part)
         self.part_i = 0
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Each row: one value per column; a link column takes (Source, text)."""
+        """Each row: one value per column; a link column takes (Source, text). Rows are
+        rendered in blocks of `_BLOCK`, a column at a time (see `_column_fn`)."""
+        it = iter(rows)
         part = self.parts[0]
-        out = part.rows
-        buf: list[str] = []
-        letters, fns, wraps, link_cols = self.letters, self.fns, self.wraps, self.link_cols
-        links = self.book.links
-        s_link, s_text = self.book.fm.xf(self.book.fm.link), self.book.fm.xf(self.book.fm.text)
-        pairs = list(zip(letters, fns))
-        r = 1
-        for values in rows:
-            if r >= MAX_ROWS:
-                out.write("".join(buf))
-                buf.clear()
-                self.part_i += 1
-                part = self.parts[self.part_i]
-                out = part.rows
-                r = 1
-            r += 1
-            rs = str(r)
-            if link_cols:
-                values = list(values)
-                for i in link_cols:
-                    v = values[i]
-                    if v is None:
-                        continue
-                    src, text = v
-                    t = links.target(src) if len(part.links) < MAX_LINKS else None
-                    ref = letters[i] + rs
-                    if t is not None:
-                        part.links.append((ref, t[0], t[1]))
-                        values[i] = _str_cell(ref, s_link, safe_text(text or "open"))
-                    else:  # not a local file, or past Excel's links a sheet: plain text
-                        values[i] = _str_cell(ref, s_text, safe_text(text)) if text else None
-            height = ""
-            if wraps:
-                n = max(_lines(values[i], w) if isinstance(values[i], str) else 1 for i, w in wraps)
-                if n > 1:
-                    height = f' ht="{n * LINE_HEIGHT}" customHeight="1"'
-            buf.append(f'<row r="{rs}"{height}>')
-            for (letter, fn), v in zip(pairs, values):
-                if v is not None:
-                    buf.append(fn(letter + rs, v))
-            buf.append("</row>")
-            if len(buf) > 20_000:
-                out.write("".join(buf))
-                buf.clear()
+        r = 1  # the last row written in this part (1: the header)
+        while True:
+            room = MAX_ROWS - r
+            if room:
+                block = list(itertools.islice(it, min(_BLOCK, room)))
+            else:  # this tab is full: the next row, if any, opens the next tab
+                block = list(itertools.islice(it, 1))
+                if block:
+                    self.part_i += 1
+                    part = self.parts[self.part_i]
+                    r = 1
+                    block += itertools.islice(it, min(_BLOCK, MAX_ROWS - 1) - 1)
+            if not block:
+                break
+            self._write_block(part, block, r + 1)
+            r += len(block)
             part.last_row = r
-        out.write("".join(buf))
+
+    def _write_block(self, part: _Part, block: list[Sequence[Any]], first: int) -> None:
+        rs = [str(k) for k in range(first, first + len(block))]
+        cols = [list(c) for c in zip(*block)]
+        if self.link_cols:
+            self._links(part, rs, cols)
+        heights = [""] * len(block)
+        if self.wraps:
+            memos = self.line_memos
+            for k, vals in enumerate(zip(*(cols[i] for i, _ in self.wraps))):
+                n = max(m[v] if isinstance(v, str) else 1 for m, v in zip(memos, vals))
+                if n > 1:
+                    heights[k] = f' ht="{n * LINE_HEIGHT}" customHeight="1"'
+        cells = [fn(rs, col) for fn, col in zip(self.fns, cols)]
+        part.rows.write("".join([f'<row r="{r}"{h}>' + "".join(cs) + "</row>"
+                                 for r, h, cs in zip(rs, heights, zip(*cells))]).encode("utf-8"))
+
+    def _links(self, part: _Part, rs: list[str], cols: list[list[Any]]) -> None:
+        """Each link column's (Source, text) as its cell's XML: a hyperlink to the source
+        cell while the sheet has room for one (`MAX_LINKS`), else plain text."""
+        links, fm, letters = self.book.links, self.book.fm, self.letters
+        s_link, s_text = fm.xf(fm.link), fm.xf(fm.text)
+        for k, r in enumerate(rs):  # row by row: the links are numbered in reading order
+            for i in self.link_cols:
+                v = cols[i][k]
+                if v is None:
+                    continue
+                src, text = v
+                t = links.target(src) if len(part.links) < MAX_LINKS else None
+                ref = letters[i] + r
+                if t is not None:
+                    part.links.append((ref, t[0], t[1]))
+                    cols[i][k] = _str_cell(ref, s_link, safe_text(text or "open"))
+                else:  # not a local file, or past Excel's links a sheet: plain text
+                    cols[i][k] = _str_cell(ref, s_text, safe_text(text)) if text else None
 
 
 def _splice(src: Path, dst: Path, parts: list[_Part], ncols: dict[str, int]) -> None:
@@ -504,11 +549,7 @@ def _write_sheet(xml: str, part: _Part, ncols: int, first_id: int, zout: zipfile
     with zout.open(name, "w", force_zip64=True) as fo:
         fo.write(head.encode("utf-8"))
         part.rows.seek(0)
-        while True:
-            chunk = part.rows.read(1 << 20)
-            if not chunk:
-                break
-            fo.write(chunk.encode("utf-8"))
+        shutil.copyfileobj(part.rows, fo, 1 << 20)  # UTF-8 already
         fo.write(("</sheetData>" + tail).encode("utf-8"))
     part.rows.close()
 
