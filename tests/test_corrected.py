@@ -590,3 +590,27 @@ def test_a_lots_balance_is_split_oldest_receipt_first(derived, expected):
 
     receipts = [SimpleNamespace(qty_use=q) for q in (100, 100, 100)]  # oldest first
     assert _split_remaining(Decimal(derived), receipts) == [Decimal(x) for x in expected]
+
+
+def test_a_workbook_too_big_to_copy_gets_its_list_for_its_size_whatever_else_it_holds(tmp_path, monkeypatch):
+    """Size is decided first: a workbook over MAX_COPY_ROWS gets the change list and the
+    reason is its size, even when it also holds a chart (its sheets are not searched: at a
+    million rows that was half a gigabyte of XML read for a copy never made)."""
+    import lotsync.writers.corrected as corrected
+
+    src = clinic_book(tmp_path / "charted.xlsx")
+    wb = openpyxl.load_workbook(src)
+    ch = BarChart()
+    ch.add_data(Reference(wb["Inventory"], min_col=5, min_row=3, max_row=8), titles_from_data=True)
+    wb["Summary"].add_chart(ch, "D2")
+    wb.save(src)
+    before = sha(src)
+    result, loaded = reconcile([src])
+    monkeypatch.setattr(corrected, "MAX_COPY_ROWS", 3)
+    outs = write_corrected(result, loaded, tmp_path / "out")
+    assert sha(src) == before
+    assert [(o.kind, o.path.name, o.changed_cells) for o in outs] == [("changes", "charted.changes.xlsx", 5)]
+    assert "more than lotsync copies cell by cell (3)" in outs[0].note
+    assert "a chart" not in outs[0].note
+    about = [r[0] for r in openpyxl.load_workbook(outs[0].path)["About"].iter_rows(values_only=True)]
+    assert any("more than lotsync copies cell by cell" in line for line in about)

@@ -381,3 +381,83 @@ def test_a_number_no_spreadsheet_can_hold_leaves_its_cell_blank(result, tmp_path
     ws = load(path)["Lots"]
     header = [c.value for c in ws[1]]
     assert ws.cell(row=2, column=header.index("Unit cost") + 1).value is None
+
+
+# --- the streamed tabs, cell for cell ---------------------------------------------------------
+
+
+def _shown(text):
+    """What a text cell holds: the text, with an apostrophe before formula-like text."""
+    if text is None or text == "":
+        return None
+    text = str(text)
+    risky = text.startswith(("=", "+", "-", "@", "\t", "\r", "\n")) or (
+        text.startswith("<r>") and text.endswith("</r>"))
+    return "'" + text if risky else text
+
+
+def _n(x):
+    return None if x is None else float(x)
+
+
+def _d(x):
+    return None if x is None else dt.datetime(x.year, x.month, x.day)
+
+
+def expected_streamed(result) -> dict[str, list[tuple]]:
+    """Every row each streamed tab must hold, made from the result here (not by the writer)."""
+    fs = [(f.severity.value, f.code, _shown(f.message), _shown(f.product), _shown(f.lot),
+           _shown(f.location), _d(f.date), _n(f.quantity), _n(f.value), _shown(f.suggestion),
+           _shown(f.source.where), _shown(Path(f.source.file).name), _shown(f.source.sheet),
+           f.source.row, _shown(f.source.column), _shown(f.source.cell), f.id)
+          for f in result.findings]
+    lots = [(_shown(l.product), _shown(l.lot), _shown(l.location), _d(l.expiration), _shown(l.unit),
+             _n(l.unit_cost), _n(l.received), _n(l.used), _n(l.used_inferred), _n(l.wasted),
+             _n(l.expired_out), _n(l.returned), _n(l.adjusted), _n(l.transferred_in),
+             _n(l.transferred_out), _n(l.count_variance), _n(l.derived_remaining),
+             _n(l.recorded_remaining), _n(l.variance), l.status, _n(ch.lot_value(l)),
+             _shown(l.source.where) if l.source else None)
+            for l in result.lots]
+    use = [(_shown(u.product), _shown(u.location), _shown(u.lot), _d(u.expiration),
+            (u.expiration - result.as_of).days if u.expiration else None, _n(u.on_hand), _shown(u.unit))
+           for u in result.fefo_next]
+    visits = [(_shown(v.visit), _d(v.date), _shown(v.patient), _shown(v.provider), _shown(v.location),
+               _n(v.quantity), _n(v.cogs), _n(v.estimated or None), _n(v.revenue), _n(v.margin),
+               "yes" if v.inferred else None)
+              for v in result.cogs.by_visit]
+    return {"Findings": fs, "Lots": lots, "Use next": use, "COGS by visit": visits}
+
+
+def read_streamed(wb, name: str) -> list[tuple]:
+    """A streamed tab's data rows, its continuation tabs included, as values."""
+    parts = [n for n in wb.sheetnames if n == name or re.fullmatch(re.escape(name) + r" \(\d+\)", n)]
+    rows = []
+    for p in parts:
+        ws = wb[p]
+        width = ws.max_column
+        for r in ws.iter_rows(min_row=2, max_col=width, values_only=True):
+            rows.append(tuple(r))
+    return rows
+
+
+def test_streamed_tabs_hold_every_row_of_the_result_cell_for_cell(report, result):
+    wb = load(report)
+    for name, rows in expected_streamed(result).items():
+        got = read_streamed(wb, name)
+        assert len(got) == len(rows), name
+        for g, e in zip(got, rows):
+            assert g[:len(e)] == e, name
+
+
+def test_rows_cut_into_blocks_and_tabs_lose_none_and_keep_their_order(result, tmp_path, monkeypatch):
+    """Blocks of 4 rows in tabs of 5: block ends, tab ends and a last tab filled exactly to
+    its end (15 visits) all fall inside the table."""
+    monkeypatch.setattr(report_xlsx, "MAX_ROWS", 6)
+    monkeypatch.setattr(report_xlsx, "_BLOCK", 4)
+    for n in (15, 13):
+        big = synthetic(result, n)
+        wb = load(write_report_xlsx(big, tmp_path / f"out{n}"))
+        parts = [p for p in wb.sheetnames if p.startswith("COGS by visit")]
+        assert len(parts) == 3
+        assert read_streamed(wb, "COGS by visit") == expected_streamed(big)["COGS by visit"]
+        assert [wb[p].max_row for p in parts] == [6, 6, 6 if n == 15 else 4]
