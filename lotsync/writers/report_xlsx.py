@@ -49,7 +49,7 @@ from lotsync.model import Finding, Source
 from lotsync.reconcile.result import CogsLine, LotResult, Result
 from lotsync.writers import charts as ch
 from lotsync.readers.marks import mark_xlsxwriter
-from lotsync.writers.safe import atomic_path, safe_text
+from lotsync.writers.safe import DANGEROUS_FIRST, atomic_path, safe_text
 
 MAX_ROWS = 1_048_576  # Excel's rows per sheet
 MAX_LINKS = 65_530  # Excel's hyperlinks per sheet
@@ -259,6 +259,27 @@ def _text_xml(s: str) -> str:
     return f"<t{sp}>{_xml_text(s)}</t>"
 
 
+_NOT_PLAIN = re.compile("(?m)^[\\s" + "".join(re.escape(c) for c in DANGEROUS_FIRST) + "]|\\s$")
+_STR_OR_NONE = ({str}, {str, type(None)})
+
+
+def _plain_texts(vs: Sequence[Any]) -> bool:
+    """True when every value of a block is a string (or None) that goes into its `<t>`
+    as it is: nothing `safe_text` would change, nothing to escape, no space at either end,
+    not too long. Checked for the whole block at once (a few passes in C); a block that
+    fails is rendered value by value. A string holding a newline may fail when it need not
+    (`^` after it): that only costs the slow path."""
+    if set(map(type, vs)) not in _STR_OR_NONE:
+        return False
+    texts = list(filter(None, vs))
+    if not texts:
+        return True
+    if max(map(len, texts)) > MAX_TEXT:
+        return False
+    joined = "\n".join(texts)
+    return _TEXT_SPECIAL.search(joined) is None and _NOT_PLAIN.search(joined) is None
+
+
 #: Distinct values a column remembers the XML of (a visit ID is seen once; a provider,
 #: location or product thousands of times): past this the memory is cleared, not grown.
 _MEMO = 50_000
@@ -291,6 +312,9 @@ def _column_fn(kind: str, fm: _Formats, letter: str) -> Callable[[Sequence[str],
         memo = _Memo(lambda v: head + _text_xml(safe_text(v)) + "</is></c>")
 
         def text(rs, vs):
+            if _plain_texts(vs):
+                return [f'<c r="{letter}{r}{head}<t>{v}</t></is></c>' if v else ""
+                        for r, v in zip(rs, vs)]
             return [("" if v is None or v == "" else
                      f'<c r="{letter}{r}'
                      + (memo[v] if type(v) is str else memo.make(v if isinstance(v, str) else str(v))))
