@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import os
 import re
 import shutil
@@ -22,12 +23,15 @@ from xml.etree import ElementTree as ET
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from helpers import found, reconcile_files, write_book
 
 from lotsync.reconcile.result import Cogs, VisitCogs
 from lotsync.writers import charts as ch
 from lotsync.writers import report_xlsx
 from lotsync.writers.report_xlsx import write_report_xlsx
+from lotsync.writers.safe import safe_text
 
 D = dt.date
 AS_OF = D(2026, 6, 30)
@@ -461,3 +465,25 @@ def test_rows_cut_into_blocks_and_tabs_lose_none_and_keep_their_order(result, tm
         assert len(parts) == 3
         assert read_streamed(wb, "COGS by visit") == expected_streamed(big)["COGS by visit"]
         assert [wb[p].max_row for p in parts] == [6, 6, 6 if n == 15 else 4]
+
+
+_TRICKY = ["=1+1", "+1", "-Dr. B", "@SUM(A1)", "\tx", "\rx", "\nx", "x\n", " x", "x ", "a\nb",
+           "\uff1dx", "\u00a0x", "x\u00a0", "<r><t>a</t></r>", "a & <b>", "_x0041_", "a\x1db",
+           "\ufffe", "", None, "x" * (report_xlsx.MAX_TEXT + 5), "plain text", "Wright, Emma E."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(_TRICKY), st.text(max_size=12)), min_size=1, max_size=8))
+def test_a_block_of_text_renders_as_each_cell_would_alone(values):
+    """The whole-block shortcut for plain text gives the same XML as rendering each value
+    with `safe_text` and `_str_cell` (apostrophe, escapes, xml:space, length)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(io.BytesIO(), report_xlsx.WORKBOOK_OPTIONS)
+    fm = report_xlsx._Formats(wb)
+    style = fm.xf(fm.text)
+    rows = [str(k) for k in range(2, 2 + len(values))]
+    got = report_xlsx._column_fn("text", fm, "C")(rows, values)
+    want = ["" if v is None or v == "" else report_xlsx._str_cell("C" + r, style, safe_text(v))
+            for r, v in zip(rows, values)]
+    assert got == want
