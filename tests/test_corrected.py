@@ -614,3 +614,41 @@ def test_a_workbook_too_big_to_copy_gets_its_list_for_its_size_whatever_else_it_
     assert "a chart" not in outs[0].note
     about = [r[0] for r in openpyxl.load_workbook(outs[0].path)["About"].iter_rows(values_only=True)]
     assert any("more than lotsync copies cell by cell" in line for line in about)
+
+
+def test_each_status_cell_takes_its_own_rows_look_when_rows_differ(tmp_path):
+    """Banded and odd rows: every Status and Use next cell has the font, border and
+    alignment of its own row's neighbour, the status's fill where it has one (else the
+    neighbour's), and Use next its bold green mark, however many rows share a look."""
+    from lotsync.writers.corrected import STATUS_FILLS, USE_NEXT_FILL
+
+    src = clinic_book(tmp_path / "banded.xlsx")
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Inventory"]
+    looks = {4: (Font(bold=True), PatternFill("solid", fgColor="EEEEEE"), Alignment(horizontal="right")),
+             5: (Font(italic=True, color="FF0000"), PatternFill(), Alignment()),
+             6: (Font(underline="single"), PatternFill("solid", fgColor="EEEEEE"), Alignment(vertical="top")),
+             7: (Font(size=9), PatternFill("solid", fgColor="DDEBF7"), Alignment(wrap_text=True)),
+             8: (Font(bold=True), PatternFill("solid", fgColor="EEEEEE"), Alignment(horizontal="right"))}
+    for row, (font, fill, align) in looks.items():
+        c = ws.cell(row=row, column=9)
+        c.font, c.fill, c.alignment = font, fill, align
+    wb.save(src)
+    result, loaded = reconcile([src])
+    out = write_corrected(result, loaded, tmp_path / "out")
+    copy_ws = openpyxl.load_workbook(out[0].path)["Inventory"]
+    assert copy_ws["J3"].value == "Status" and copy_ws["K3"].value == "Use next"
+    marks = 0
+    for row, (font, fill, align) in looks.items():
+        status, use = copy_ws.cell(row=row, column=10), copy_ws.cell(row=row, column=11)
+        for cell in (status, use):
+            assert cell.alignment == align and cell.border.left.style == "thin"
+        assert status.font == font
+        want_fill = STATUS_FILLS.get(status.value)
+        assert status.fill.fgColor.rgb.endswith(want_fill) if want_fill else status.fill == fill
+        if use.value == USE_NEXT_MARK:
+            marks += 1
+            assert use.font.bold and use.fill.fgColor.rgb.endswith(USE_NEXT_FILL)
+        else:
+            assert use.font == font and use.fill == fill
+    assert marks >= 2

@@ -82,6 +82,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
 from rapidfuzz.distance import Levenshtein
 
@@ -827,19 +828,22 @@ def _add_status_columns(ws, a: Added) -> None:
         dim = ws.column_dimensions[letter]
         if not dim.customWidth:
             dim.width = width
-    bold = Font(bold=True)
+    looks = _Looks()
+    status_fills = _StyleIds(lambda c, status: setattr(c, "fill", PatternFill("solid", fgColor=STATUS_FILLS[status])))
+    use_next_look = _StyleIds(lambda c, _: (setattr(c, "fill", PatternFill("solid", fgColor=USE_NEXT_FILL)),
+                                            setattr(c, "font", Font(bold=True))))
     for row, status in a.status.items():
         c = ws.cell(row=row, column=s_col)
         c.value = status
-        _copy_look(ws.cell(row=row, column=left), c)
+        src = ws.cell(row=row, column=left)
+        looks.copy(src, c)
         if status in STATUS_FILLS:
-            c.fill = PatternFill("solid", fgColor=STATUS_FILLS[status])
+            status_fills.apply(c, status)
         u = ws.cell(row=row, column=u_col)
-        _copy_look(ws.cell(row=row, column=left), u)
+        looks.copy(src, u)
         if row in a.use_next:
             u.value = USE_NEXT_MARK
-            u.fill = PatternFill("solid", fgColor=USE_NEXT_FILL)
-            u.font = bold
+            use_next_look.apply(u, None)
         elif u.value is not None:
             u.value = None
 
@@ -853,6 +857,64 @@ def _copy_look(src, dst) -> None:
         dst.border = copy(src.border)
         dst.fill = copy(src.fill)
         dst.alignment = copy(src.alignment)
+
+
+_LOOK_IDS = ("fontId", "borderId", "fillId", "alignmentId")
+
+
+class _Looks:
+    """`_copy_look` for a column of cells: each distinct look of a source cell is copied
+    through openpyxl once; later cells get the style indexes that copy found (openpyxl
+    gives a copied font, border, fill or alignment the index of the first equal one, so
+    the ids are the same). Ten thousand status cells cost hundreds of milliseconds of
+    style objects copied, hashed and looked up otherwise."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+    def copy(self, src, dst) -> None:
+        if isinstance(src, MergedCell) or isinstance(dst, MergedCell) or not src.has_style:
+            return
+        s = src._style
+        key = tuple(getattr(s, k) for k in _LOOK_IDS)
+        ids = self.ids.get(key)
+        if ids is None:
+            _copy_look(src, dst)
+            self.ids[key] = tuple(getattr(dst._style, k) for k in _LOOK_IDS)
+            return
+        d = _style_array(dst)
+        for k, v in zip(_LOOK_IDS, ids):
+            setattr(d, k, v)
+
+
+class _StyleIds:
+    """A style change made through openpyxl once per key (a status's fill), then repeated
+    by copying the style indexes it set (as `_Looks`)."""
+
+    def __init__(self, make) -> None:
+        self.make = make
+        self.ids: dict[Any, tuple[int, ...]] = {}
+
+    def apply(self, cell, key) -> None:
+        if isinstance(cell, MergedCell):
+            self.make(cell, key)  # openpyxl's own error, as before
+            return
+        before = tuple(getattr(_style_array(cell), k) for k in _LOOK_IDS)
+        done = self.ids.get((key, before))
+        if done is None:
+            self.make(cell, key)
+            self.ids[(key, before)] = tuple(getattr(cell._style, k) for k in _LOOK_IDS)
+            return
+        d = _style_array(cell)
+        for k, v in zip(_LOOK_IDS, done):
+            setattr(d, k, v)
+
+
+def _style_array(cell):
+    """The cell's own style indexes (made as openpyxl's style setters make them)."""
+    if not getattr(cell, "_style"):
+        cell._style = StyleArray()
+    return cell._style
 
 
 # --- CSV ----------------------------------------------------------------------------------
