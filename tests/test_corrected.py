@@ -652,3 +652,30 @@ def test_each_status_cell_takes_its_own_rows_look_when_rows_differ(tmp_path):
         else:
             assert use.font == font and use.fill == fill
     assert marks >= 2
+
+
+def test_the_kind_of_each_input_is_what_the_readers_preflight_says(tmp_path):
+    """corrected/ routes a file by its kind (copy, CSV, change list, and the reason); the
+    kind of a zip package comes from its small parts, and must agree with the full
+    preflight for every kind of file a reader takes."""
+    import readers_files as rf
+
+    from lotsync.readers import preflight
+    from lotsync.writers.corrected import _file_kind
+
+    data = rf.xlsx_bytes(rf.small_workbook())
+    files = {
+        "plain.xlsx": data, "macros.xlsm": rf.to_xlsm(data), "strict.xlsx": rf.to_strict(data),
+        "sheet.ods": rf.ods_bytes([("Log", [["Product", "Lot"], ["Botox", "A1"]], False)]),
+        "named.xls": data,  # an .xlsx under another name: the content decides
+        "log.csv": b"Product,Lot\nBotox,A1\n",
+    }
+    kinds = {}
+    for name, blob in files.items():
+        p = rf.write(tmp_path / name, blob)
+        pf = preflight.check(p)
+        want = "strict" if pf.kind == "xlsx" and getattr(pf, "strict", False) else pf.kind
+        kinds[name] = _file_kind(p)
+        assert kinds[name] == want, name
+    assert kinds["strict.xlsx"] == "strict" and kinds["sheet.ods"] == "ods"
+    assert kinds["named.xls"] == "xlsx" and kinds["log.csv"] == "csv"
