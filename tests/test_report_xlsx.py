@@ -487,3 +487,19 @@ def test_a_block_of_text_renders_as_each_cell_would_alone(values):
     want = ["" if v is None or v == "" else report_xlsx._str_cell("C" + r, style, safe_text(v))
             for r, v in zip(rows, values)]
     assert got == want
+
+
+def test_the_demo_practices_streamed_tabs_hold_its_result_cell_for_cell(tmp_path):
+    """The demo practice (every planted problem, links to its own files): every cell of
+    Findings, Lots, Use next and COGS by visit is the result's value."""
+    from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
+
+    paths = write_demo_practice(tmp_path / "practice")
+    demo = reconcile_files(paths, as_of=DEMO_AS_OF)
+    assert len(demo.findings) > 20 and len(demo.cogs.by_visit) > 100
+    wb = load(write_report_xlsx(demo, tmp_path / "out"))
+    for name, rows in expected_streamed(demo).items():
+        got = read_streamed(wb, name)
+        assert [g[:len(e)] for g, e in zip(got, rows)] == rows and len(got) == len(rows), name
+    links = [c for row in wb["Findings"].iter_rows(min_row=2, min_col=11, max_col=11) for c in row]
+    assert links and all(c.hyperlink is not None for c in links)
