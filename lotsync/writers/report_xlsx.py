@@ -55,7 +55,7 @@ MAX_ROWS = 1_048_576  # Excel's rows per sheet
 MAX_LINKS = 65_530  # Excel's hyperlinks per sheet
 MAX_TEXT = 32_767  # Excel's characters per cell
 _EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()
-_BLOCK = 20_000  # rows rendered at a time
+_BLOCK = 5_000  # rows rendered at a time (a few MB of XML: memory stays flat)
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False,
                     "strings_to_numbers": False, "constant_memory": True}
