@@ -13,8 +13,11 @@ How it is written, and why:
   about 12 µs a cell through xlsxwriter (20 s for 100,000 visits, minutes for a million).
   xlsxwriter writes them as a header row only; their rows are streamed as SpreadsheetML
   (inline strings, numbers, style indexes of formats made once) to temporary files and
-  spliced into the package when xlsxwriter is done, with their hyperlinks. Memory stays
-  flat and a million visit rows take seconds. A table longer than Excel's 1,048,576 rows
+  spliced into the package when xlsxwriter is done, with their hyperlinks. Rows are
+  rendered a block at a time and a column at a time (`_column_fn`): a function call per
+  cell cost more than the cell's XML, and a block of plain text (the common case) is
+  checked once and written as it is. Memory stays flat and a million visit rows take
+  seconds. A table longer than Excel's 1,048,576 rows
   goes on in a continuation tab ("COGS by visit (2)").
 - Every string that came from a user's sheet goes through `safe_text` (a leading `=`, `+`,
   `-`, `@`, tab or CR gets an apostrophe) and is written as a string cell, never a formula.
