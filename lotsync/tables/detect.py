@@ -290,6 +290,8 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
         readings["quantity"] = Reading("quantity", r.header, r.index, r.confidence, r.words, r.by_mapping)
     if kind is not Kind.PRODUCTS and "product" in allowed and "product" not in readings:
         _read_code_as_product(headers, taken, readings)  # a catalog without names is none
+    if "date" in required and "date" not in readings:
+        _read_timestamp_as_date(sh, idx, headers, taken, readings)
     unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
     total = sum(r.confidence for r in readings.values())
     return readings, unused, total
@@ -307,6 +309,31 @@ def _read_code_as_product(headers: dict[int, str], taken: set[int], readings: di
         words = set(header_words(header)[0])
         if j not in taken and "code" in words and words <= CODE_OF_PRODUCT:
             readings["product"] = Reading("product", header, j, round(WEAK_BELOW - 0.1, 2), ("code",))
+            taken.add(j)
+            return
+
+
+#: When a row was written or a check was made (`createdAt`, `verifiedAt`, `lastChecked`,
+#: `Erfassung`): the event's date where the table has no other. An edit's time (updated,
+#: modified, deleted, approved) dates the record's change, never the event.
+TIMESTAMP_WORDS = frozenset({"created", "create", "verified", "checked", "entered", "logged", "scanned"})
+NOT_EVENT_TIME = frozenset({"updated", "update", "modified", "changed", "deleted", "approved", "birth",
+                            "expiration", "by"})
+
+
+def _read_timestamp_as_date(sh: "_Sheet", idx: int, headers: dict[int, str], taken: set[int],
+                            readings: dict[str, Reading]) -> None:
+    """No column names the date of a visit, movement or count: the moment its row was
+    written or its check made is that date (a record type that keeps only `createdAt`).
+    Read as a weak guess, so `check` flags it and the reconcile names it in its weak-guess
+    line; any column naming the date wins (this runs only when none did), and a column whose
+    values are not dates is never taken."""
+    for j, header in headers.items():
+        words = set(header_words(header)[0])
+        if j not in taken and words & TIMESTAMP_WORDS and not words & NOT_EVENT_TIME \
+                and not vetoes("date", sh.profile(idx, j)):
+            readings["date"] = Reading("date", header, j, round(WEAK_BELOW - 0.1, 2),
+                                       tuple(sorted(words & TIMESTAMP_WORDS)))
             taken.add(j)
             return
 

@@ -123,6 +123,19 @@ _REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id|([a-z]+(?:[A-Z][a-z]+)*)Id|id_
 #: expands to code), `Code produit` is a code.
 HEAD_FIRST = frozenset({"code", "codigo", "id", "codice", "clave", "numero", "nro", "num", "ref", "rang",
                         "reference", "referencia", "riferimento"})
+#: Brazilian public-health exports (DATASUS, e-SUS) prefix every lower-case snake_case column
+#: with what it holds: `no_` nome (the name of), `nu_` numero, `dt_` data, `sg_` sigla,
+#: `ds_` descricao, `co_` codigo (`no_cidadao` is the citizen's name: the patient;
+#: `dt_nascimento` a birth date). Read as those words. `no_` stays a number where an English
+#: export counts with it (`no_of_units`, `no_doses`, `no_vials_received`: a quantity or
+#: package word follows, alone or with a movement word), so `no_dose_imunobiologico` is the
+#: dose's name.
+_PREFIXED = re.compile(r"(no|nu|dt|sg|ds|co)_([a-z]+(?:_[a-z]+)*)")
+PREFIX_WORDS = {"no": "nome", "nu": "numero", "dt": "data", "sg": "sigla", "ds": "descricao", "co": "codigo"}
+#: A product's attribute put last (`productBrand`, `vaccine_brand`, `productColor`): with a word
+#: naming the product before it, the header names the attribute; a bare `Brand` or `Brand
+#: Name` is still the product where nothing else names it.
+PRODUCT_ATTRIBUTES = frozenset({"brand", "color", "colour"})
 #: Words that make a following `by` a date (`Use By`), not a person (`Counted By`).
 DATE_BY = frozenset({"use", "best", "sell", "expiration", "until"})
 
@@ -332,6 +345,23 @@ def _index_phrases(phrases: dict[str, tuple]) -> dict[str, tuple]:
     return {k: tuple(v) for k, v in index.items()}
 
 
+def _unprefixed(header: str) -> str | None:
+    """`no_cidadao` -> `nome cidadao`, `dt_nascimento` -> `data nascimento` (PREFIX_WORDS);
+    None when the header has no such prefix, or `no_` counts (`no_of_units`, `no_doses`)."""
+    m = _PREFIXED.fullmatch(header)
+    if m is None:
+        return None
+    prefix, rest = m.group(1), m.group(2)
+    if prefix == "no":
+        v = vocabulary()
+        first, *more = rest.split("_")
+        counted = _singular(first) in v.packages or bool(set(v.abbreviations.get(first, (first,))) & {
+            "units", "dose", "doses", "quantity", "piece", "item", "items"})
+        if first == "of" or counted and (not more or more[0] in v.moves):
+            return None  # `no_of_units`, `no_doses`, `no_units_received`: a count
+    return f"{PREFIX_WORDS[prefix]} {rest.replace('_', ' ')}"
+
+
 def _singular(w: str) -> str:
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w != "units":
         return w[:-1]
@@ -432,11 +462,14 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
         return ()  # `Expired?`, `Cold chain OK?`: a question is answered yes or no, a flag
     ref = _REFERENCE.fullmatch(header)
     noun = (ref.group(1) or ref.group(2) or ref.group(3)) if ref else None
+    noun = noun or _unprefixed(header)
     words, own, fuzzy = header_words(noun or header)
     if not words:
         return ()
     v = vocabulary()
     ws = ws_plain = frozenset(words)
+    # `vialSizeInUnits`, `Box Size`: a package's size is the units per package
+    ws_pack = ws | {"package"} if ws & v.packages else ws
     if ws & v.flags:
         return ()  # `Allow negative stock`, `Is Expired`: a yes/no flag
     content = [w for w in words if w not in v.stop and w not in {"$", "%"}]
@@ -458,11 +491,11 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     guesses: list[FieldGuess] = []
     kind_extra = v.per_kind.get(kind, {})
     found: dict[str, list[tuple[int, frozenset[str], float]]] = {}
-    for word in ws_units:  # the phrases sharing a word with the header (Vocabulary.phrase_index)
+    for word in ws_units | ws_pack:  # the phrases sharing a word with the header (Vocabulary.phrase_index)
         for f, i, p, w in v.phrase_index.get(word, ()):
             found.setdefault(f, []).append((i, p, w))
     for f in set(found) | set(kind_extra):
-        ws = ws_units if f in QUANTITY_FIELDS else ws_plain
+        ws = ws_units if f in QUANTITY_FIELDS else ws_pack if f == "units_per_package" else ws_plain
         best, matched = 0.0, frozenset()
         for _, p, w in sorted(found.get(f, ()), key=lambda c: c[0]):  # in the field's own order
             if p <= ws and (w > best or (w == best and len(p) > len(matched))):
@@ -492,6 +525,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             continue  # the same head noun put first (French, Spanish): `Code produit`, `ID Producto`
         if is_person and f not in PERSON_FIELDS:
             continue
+        if f == "product" and len(content) > 1 and content[-1] in PRODUCT_ATTRIBUTES:
+            continue  # `productBrand`, `vaccine_brand`: the product's attribute, not the product
         if f in PERSON_FIELDS and attribute:
             continue  # `Patient Height`, `Provider Email`: the person's attribute, not the person
         # Words that explain the header besides the deciding phrase: another of the field's own
