@@ -159,8 +159,16 @@ def test_headers_are_read_right_on_the_fourth_blind_set(capsys):
 #: `Zeitpunkt`, `Ersteller`, `Von`, timestamps `createdAt`/`verifiedAt`/`lastChecked`), and a
 #: few labels are disputable (`units` as a visit's unit, `dosis`, `Total` on a count sheet).
 #: The labels were not changed after the measurement; the set is spent from here on and this
-#: floor guards regressions only.
-BLIND5_FLOOR = 0.78
+#: floor guards regressions only. Tuned on by class afterwards (detect6: DATASUS/e-SUS column
+#: prefixes, German movement-log words, a count export's opening/moved/snapshot quantities and
+#: tag tallies, a product's brand or colour, people and bookings, receiving words; a row's
+#: created/verified/checked timestamp is the date only in a table with no date, which this
+#: header-only figure cannot show; docs/RULES.md): 90.2% (339 of 376) after tuning, NOT a
+#: blind figure (the blind one is 78.5% above). Of the 37 left, 13 are reference ids
+#: (`productId`, `facility_id`) labelled none, kept as readings (a table's name column beats
+#: them; an export with only the id needs it), 4 timestamps read in table context only, and
+#: the rest labels a reader could dispute or that two tables label both ways.
+BLIND5_FLOOR = 0.90
 
 
 def test_headers_are_read_right_on_the_fifth_blind_set(capsys):

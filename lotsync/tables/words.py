@@ -373,13 +373,15 @@ def _inflections(w: str) -> tuple[str, ...]:
     Portuguese and Italian would: feminine and plural endings (`utilisée` -> utilise,
     `recibida` -> recibido, `contadas` -> contado, `ricevuta` -> ricevuto, `usate` ->
     usato), and English past participles (`transferred` -> transfer). Only a word of five
-    letters or more is tried (short words are too ambiguous)."""
+    letters or more is tried (short words are too ambiguous); `ancienne` -> ancien."""
     if len(w) < 5:
         return ()
     out: list[str] = []
     base = w[:-1] if w.endswith("s") else w
     if base.endswith("ee"):
         out.append(base[:-1])  # utilisee -> utilise
+    if base.endswith("nne"):
+        out.append(base[:-2])  # ancienne -> ancien (French feminine of -en)
     if base.endswith("e"):
         out += [base[:-1], base[:-1] + "o"]  # recue -> recu; usate -> usato (plural)
     if base.endswith("a"):
