@@ -189,3 +189,12 @@ def test_a_workbook_in_the_fifth_blind_sets_styles_reconciles_like_its_plain_twi
     plain = reconcile_files([_book(tmp_path, "plain")])
     result = reconcile_files([styled])
     assert ledger(result) == ledger(plain)
+
+
+def test_a_german_log_dated_only_by_its_erfassung_reads_it_as_the_date_as_a_weak_guess():
+    rows = [["Vorgang", "Artikel", "Charge", "Menge", "Ersteller", "Erfassung", "Kommentar"]] + [
+        ["Verwurf", "Botox 100U", "C3709C3", 2, "JS", D[i], "Spritze heruntergefallen"] for i in range(3)]
+    det = _detect(rows)
+    assert det.kind is A
+    assert det.columns["date"].header == "Erfassung" and det.readings["date"].weak
+    assert det.columns["staff"].header == "Ersteller"
