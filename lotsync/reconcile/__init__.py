@@ -38,14 +38,18 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
         booker = (Booker if reference else SweepBooker)(practice, catalog, opts)
         booking = booker.run()
         missing_lot_notes = booker.missing_lot_suggestions
+        names = {k: p.name for k, p in catalog.products.items()}
+        if reference:  # COGS from every row's take, after the booking
+            cogs = compute_cogs(practice.visits, booking.takes, names)
+            visits = len({visit_key(v) for v in practice.visits})
+        else:  # the sweep added every row into COGS as it booked it
+            cogs = booker.cogs.result(names)
+            visits = len(booker.cogs.by_visit)
         del booker  # its working state (the event order, duplicate keys, ...) is done with
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
-        names = {k: p.name for k, p in catalog.products.items()}
-        visit_keys = [visit_key(v) for v in practice.visits]
-        cogs = compute_cogs(practice.visits, booking.takes, names, visit_keys)
         return assemble_result(practice, opts, inputs, parse_findings, missing_lot_notes,
-                               [*booking.findings, *lot_findings], lots, cogs,
-                               len(set(visit_keys)), booking.movements)
+                               [*booking.findings, *lot_findings], lots, cogs, visits,
+                               booking.movements)
 
 
 def assemble_result(practice: Practice, opts: Options, inputs: Sequence[TableInput],

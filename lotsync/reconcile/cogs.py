@@ -27,7 +27,7 @@ from lotsync.reconcile.result import Cogs, CogsLine, visit_cogs
 _DATE_VISIT = attrgetter("date", "visit")
 
 
-class _Sum:
+class CogsSum:
     """A group's running sums (row order, from zero): cogs, revenue (None until a row has
     a price), quantity."""
 
@@ -50,101 +50,142 @@ class _Sum:
                         margin=(rev - self.cogs) if rev is not None else None, quantity=self.quantity)
 
 
-class _Visit(_Sum):
-    """A visit of two rows or more: its first row and the sums of all its rows."""
+class _Visit(CogsSum):
+    """A visit of two rows or more: its first row (in sheet order) and the sums of all its
+    rows."""
 
-    __slots__ = ("first", "estimated", "inferred")
+    __slots__ = ("first", "first_index", "estimated", "inferred")
 
-    def __init__(self, v: VisitRow, t: VisitTake) -> None:
+    def __init__(self, v: VisitRow, i: int) -> None:
         super().__init__()
         self.first = v
+        self.first_index = i
         self.estimated = ZERO
         self.inferred = False
 
+    def add_row(self, exact, price, quantity, estimated, inferred) -> None:
+        self.cogs += exact
+        self.quantity += quantity
+        self.estimated += estimated
+        if price is not None:
+            self.revenue = (ZERO if self.revenue is None else self.revenue) + price
+        if inferred:
+            self.inferred = True
 
-def _add_row(g: _Visit, t: VisitTake, price) -> None:
-    g.cogs += t.exact
-    g.quantity += t.quantity
-    g.estimated += t.estimated
-    if price is not None:
-        g.revenue = (ZERO if g.revenue is None else g.revenue) + price
-    if t.inferred:
-        g.inferred = True
+
+class CogsSums:
+    """The running sums COGS is made of, fed one visit row at a time in ANY order (the
+    sweep feeds them in booking order, `compute_cogs` in sheet order): per visit (its first
+    row in sheet order, its sums) and per (provider, product key, month) cell.
+
+    `by_visit` holds a visit of one row as the tuple (row, index, exact, quantity,
+    estimated, inferred) and turns it into a `_Visit` of sums at its second row; `cells`
+    is keyed by month, then by (provider, product key): the sweep goes month by month, so
+    its current month's dict stays small. `add` is the one way in for a row; the sweep
+    inlines the same steps for its common row (sweep.py)."""
+
+    __slots__ = ("by_visit", "cells", "month_of", "estimated")
+
+    def __init__(self) -> None:
+        self.by_visit: dict[str, _Visit | tuple] = {}
+        self.cells: dict[str, dict[tuple[str, str], CogsSum]] = {}
+        self.month_of: dict[dt.date, str] = {}
+        self.estimated = ZERO
+
+    def month(self, d: dt.date) -> str:
+        m = self.month_of.get(d)
+        if m is None:
+            m = self.month_of[d] = d.isoformat()[:7]
+        return m
+
+    def add(self, v: VisitRow, i: int, key: str, exact, quantity, estimated, inferred: bool,
+            product_key: str) -> None:
+        """Row `i` (`v`), of visit `key`, took `quantity` at `exact` cost (+ `estimated`)."""
+        price = v.price
+        if estimated is not ZERO:
+            self.estimated += estimated
+        by_visit = self.by_visit
+        g = by_visit.get(key)
+        if g is None:
+            by_visit[key] = (v, i, exact, quantity, estimated, inferred)
+        else:
+            if g.__class__ is tuple:
+                g = by_visit[key] = visit_of(g)
+            if i < g.first_index:
+                g.first, g.first_index = v, i
+            g.add_row(exact, price, quantity, estimated, inferred)
+        cells = self.cells.get(self.month(v.date))
+        if cells is None:
+            cells = self.cells[self.month(v.date)] = {}
+        ck = (v.provider or "", product_key)
+        c = cells.get(ck)
+        if c is None:
+            c = cells[ck] = CogsSum()
+        c.cogs += exact
+        c.quantity += quantity
+        if price is not None:
+            c.revenue = (ZERO if c.revenue is None else c.revenue) + price
+
+    def result(self, product_names: dict[str, str]) -> Cogs:
+        """The frozen `Cogs`: the provider, product and month lines are sums over the cells;
+        an exact Decimal sum has the same value and digits in any order and grouping (its
+        exponent is the least of its terms'), so this equals summing row by row."""
+        by_provider: dict[str, CogsSum] = {}
+        by_product: dict[str, CogsSum] = {}
+        by_month: dict[str, CogsSum] = {}
+        cogs_cells = []
+        for month, cells in self.cells.items():
+            for (provider, pk), c in cells.items():
+                cogs_cells.append(c.cogs)
+                for groups, k in ((by_provider, provider), (by_product, product_names[pk]),
+                                  (by_month, month)):
+                    s = groups.get(k)
+                    if s is None:
+                        s = groups[k] = CogsSum()
+                    s.add(c.cogs, c.revenue, c.quantity)
+        total = sum(cogs_cells, ZERO)
+        visits_out = []
+        append = visits_out.append
+        for key, g in self.by_visit.items():
+            # a VisitCogs per visit, 100,000s of them: built by `visit_cogs` (result.py)
+            if g.__class__ is tuple:  # one row: its own figures, as written
+                v, _, cogs, q, est, inferred = g
+                rev = v.price
+                append(visit_cogs(key, v.date, v.patient, v.provider, v.location, cogs, rev,
+                                  (rev - cogs) if rev is not None else None, inferred, est, q))
+                continue
+            v = g.first
+            rev, cogs = g.revenue, g.cogs
+            append(visit_cogs(key, v.date, v.patient, v.provider, v.location, cogs, rev,
+                              (rev - cogs) if rev is not None else None,
+                              g.inferred, g.estimated, g.quantity))
+        visits_out.sort(key=_DATE_VISIT)
+        return Cogs(
+            total=total, estimated=self.estimated, by_visit=tuple(visits_out),
+            by_provider=tuple(by_provider[k].line(k) for k in sorted(by_provider)),
+            by_product=tuple(by_product[k].line(k) for k in sorted(by_product, key=str.casefold)),
+            by_month=tuple(by_month[k].line(k) for k in sorted(by_month)),
+        )
+
+
+def visit_of(one: tuple) -> _Visit:
+    """A visit's first row (the tuple `CogsSums.add` keeps) as a `_Visit` of sums."""
+    v, i, exact, quantity, estimated, inferred = one
+    g = _Visit(v, i)
+    g.add_row(exact, v.price, quantity, estimated, inferred)
+    return g
 
 
 def compute_cogs(visits: tuple[VisitRow, ...], takes: list[VisitTake | None],
                  product_names: dict[str, str], keys: list[str] | None = None) -> Cogs:
-    """COGS per visit, provider, product and month. `keys`: each visit row's visit_key,
-    when the caller has them already.
-
-    Rows are added into their visit and into one (provider, product, month) cell; the
-    provider, product and month lines are then sums over those few thousand cells. An exact
-    Decimal sum has the same value and digits in any order (its exponent is the least of
-    its terms'), so this equals summing each dimension row by row."""
+    """COGS per visit, provider, product and month from every row's take (the reference
+    booking, and merged parts). `keys`: each visit row's visit_key, when the caller has them
+    already. The lean sweep feeds the same `CogsSums` as it books, with no takes."""
     if keys is None:
         keys = [visit_key(v) for v in visits]
-    # a visit's first row is kept as (row, take); a second row makes it a _Visit of sums
-    by_visit: dict[str, _Visit | tuple[VisitRow, VisitTake]] = {}
-    cells: dict[tuple[str, str, str], _Sum] = {}
-    month_of: dict[dt.date, str] = {}
-    estimated = ZERO
-    for v, t, key in zip(visits, takes, keys):
-        if t is None:
-            continue
-        exact, price, q, est = t.exact, v.price, t.quantity, t.estimated
-        if est is not ZERO:  # most rows estimate nothing: their `estimated` is ZERO itself
-            estimated += est
-        g = by_visit.get(key)
-        if g is None:
-            by_visit[key] = (v, t)
-        else:
-            if g.__class__ is tuple:
-                first, ft = g
-                g = by_visit[key] = _Visit(first, ft)
-                _add_row(g, ft, first.price)
-            _add_row(g, t, price)
-        m = month_of.get(v.date)
-        if m is None:
-            m = month_of[v.date] = v.date.isoformat()[:7]
-        ck = (v.provider or "", t.product_key, m)
-        c = cells.get(ck)
-        if c is None:
-            c = cells[ck] = _Sum()
-        c.cogs += exact
-        c.quantity += q
-        if price is not None:
-            c.revenue = (ZERO if c.revenue is None else c.revenue) + price
-    # the total from the cells: an exact sum has the same value and digits in any grouping
-    total = sum([c.cogs for c in cells.values()], ZERO)
-    by_provider: dict[str, _Sum] = {}
-    by_product: dict[str, _Sum] = {}
-    by_month: dict[str, _Sum] = {}
-    for (provider, pk, month), c in cells.items():
-        for groups, k in ((by_provider, provider), (by_product, product_names[pk]), (by_month, month)):
-            s = groups.get(k)
-            if s is None:
-                s = groups[k] = _Sum()
-            s.add(c.cogs, c.revenue, c.quantity)
-    visits_out = []
-    append = visits_out.append
-    for key, g in by_visit.items():
-        # a VisitCogs per visit, 100,000s of them: built by `visit_cogs` (result.py)
-        if g.__class__ is tuple:  # one row: its own figures, as written
-            v, t = g
-            rev, cogs = v.price, t.exact
-            append(visit_cogs(key, v.date, v.patient, v.provider, v.location, cogs, rev,
-                              (rev - cogs) if rev is not None else None,
-                              t.inferred, t.estimated, t.quantity))
-            continue
-        v = g.first
-        rev, cogs = g.revenue, g.cogs
-        append(visit_cogs(key, v.date, v.patient, v.provider, v.location, cogs, rev,
-                          (rev - cogs) if rev is not None else None,
-                          g.inferred, g.estimated, g.quantity))
-    visits_out.sort(key=_DATE_VISIT)
-    return Cogs(
-        total=total, estimated=estimated, by_visit=tuple(visits_out),
-        by_provider=tuple(by_provider[k].line(k) for k in sorted(by_provider)),
-        by_product=tuple(by_product[k].line(k) for k in sorted(by_product, key=str.casefold)),
-        by_month=tuple(by_month[k].line(k) for k in sorted(by_month)),
-    )
+    sums = CogsSums()
+    add = sums.add
+    for i, (v, t, key) in enumerate(zip(visits, takes, keys)):
+        if t is not None:
+            add(v, i, key, t.exact, t.quantity, t.estimated, t.inferred, t.product_key)
+    return sums.result(product_names)

@@ -156,7 +156,7 @@ def reconcile_part(part: Part, opts: Options) -> PartResult:
     """The per-row work of `reconcile` for one part: catalog, booking, lot checks."""
     with localcontext(LEDGER_CONTEXT):
         catalog = build_catalog(part.practice)
-        booker = SweepBooker(part.practice, catalog, opts)  # the lean sweep, as `reconcile`
+        booker = SweepBooker(part.practice, catalog, opts, keep_takes=True)  # the lean sweep
         booking, notes = booker.run(), booker.missing_lot_suggestions
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
         return PartResult(part.visit_rows, tuple(lots), tuple(booking.findings) + tuple(lot_findings),

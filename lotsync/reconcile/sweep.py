@@ -43,8 +43,9 @@ from typing import Any
 
 from lotsync.model import VisitRow
 from lotsync.reconcile.booking import PH_VISIT, Booker, VisitTake, visit_key
+from lotsync.reconcile.cogs import CogsSum, CogsSums, visit_of
 from lotsync.reconcile.fefo import FefoGroup
-from lotsync.reconcile.lots import Lot
+from lotsync.reconcile.lots import ZERO, Lot
 from lotsync.reconcile.result import used_movement
 
 #: Above this many stocked lots in a query's range, the segment tree answers instead.
@@ -102,7 +103,17 @@ class StockedFefoGroup(FefoGroup):
 
 
 class SweepBooker(Booker):
-    """The reference Booker with the fast lane for the common visit row (module doc)."""
+    """The reference Booker with the fast lane for the common visit row (module doc), which
+    also adds every visit row into COGS as it books it (`self.cogs`, a `CogsSums`).
+
+    `keep_takes`: also keep every row's `VisitTake` in `takes` (a part of a partitioned run
+    hands them to the merge); otherwise only the rows the reference booked have one."""
+
+    def __init__(self, practice, catalog, opts, keep_takes: bool = False) -> None:
+        super().__init__(practice, catalog, opts)
+        self.keep_takes = keep_takes
+        self.cogs = CogsSums()
+        self._dup_class: dict[tuple, int] = {}
 
     def _build_fefo(self) -> None:
         members: dict[tuple[str, str], list[Lot]] = {}
@@ -112,22 +123,39 @@ class SweepBooker(Booker):
         for gk, lots in members.items():
             self.groups[gk] = StockedFefoGroup(lots)
 
+    def duplicate_key(self, v: VisitRow, pk: str) -> tuple:
+        """The reference's key without the date (the sweep keeps one day's keys: see
+        `sweep`), its (product, lot key, unit) as one small int: the same rows match."""
+        dunit = v.unit if v.unit is not None else self.cat.info(pk).unit
+        return (v.patient, v.provider, self._dup_class_of(pk, v.lot_key, dunit), v.quantity)
+
+    def _dup_class_of(self, pk: str, key: str | None, dunit: str | None) -> int:
+        ck = (pk, key, dunit)
+        c = self._dup_class.get(ck)
+        if c is None:
+            c = self._dup_class[ck] = len(self._dup_class)
+        return c
+
     def sweep(self) -> None:
-        """The reference order, with the common visit row booked inline (module doc).
+        """The reference order, with the common visit row booked inline (module doc), and
+        every visit row added into COGS as soon as it is booked.
 
         Everything a row's checks need that does not change during the sweep is looked up
         once per distinct (product as written, lot key, location, unit) and memoised: the
         lot (a lot once registered is never replaced), the product key, the unit factor
-        (None when it is 1) and the unit of use a duplicate is judged in. Every check runs
-        before anything is changed, so a row that fails one goes to the reference
-        `book_visit` on exactly the reference state.
+        (None when it is 1) and the class of (product, lot key, unit of use) a duplicate is
+        judged by. Every check runs before anything is changed, so a row that fails one
+        goes to the reference `book_visit` on exactly the reference state.
 
         The duplicate keys seen are kept for one day only: a duplicate repeats its row's
         date, and every visit row of a day is swept before any of the next day's, so an
-        earlier day's keys can never match again (200,000 keys of 7 fields were ~30 MB)."""
+        earlier day's keys can never match again (200,000 keys of 7 fields were ~30 MB);
+        so the key leaves the date out. What changes only with the date (its ordinal, its
+        month's COGS cells) is looked up once per date."""
         rows, kinds = self._rows, self._kinds
         visits = self.p.visits
         takes = self.takes
+        keep_takes = self.keep_takes
         seen = self._seen_visits
         seen_add = seen.add
         by_pk_get = self.by_pk.get
@@ -136,11 +164,20 @@ class SweepBooker(Booker):
         book_visit = self.book_visit
         book_event = self.book_event
         close_day = self._close_day
-        estimate = self._estimate
+        means = self._means
+        dup_class_of = self._dup_class_of
+        sums = self.cogs
+        by_visit = sums.by_visit
+        by_visit_get = by_visit.get
+        month_cells = sums.cells
+        add_taken = sums.add
         memo: dict[tuple, tuple] = {}
         memo_get = memo.get
         bisect_left = bisect.bisect_left
         seen_day = None
+        day = 0
+        cells: dict = {}
+        cells_get = cells.get
         for idx in self._order:
             k = kinds[idx]
             if k != PH_VISIT:
@@ -148,12 +185,22 @@ class SweepBooker(Booker):
                 continue
             i = rows[idx]
             v: VisitRow = visits[i]
-            if v.date != seen_day:  # a duplicate shares its date, and days come in order
+            date = v.date
+            if date != seen_day:  # a duplicate shares its date, and days come in order
                 seen.clear()
-                seen_day = v.date
+                seen_day = date
+                day = date.toordinal()
+                month = sums.month(date)
+                cells = month_cells.get(month)
+                if cells is None:
+                    cells = month_cells[month] = {}
+                cells_get = cells.get
             key = v.lot_key
             if key is None:
                 book_visit(i)
+                t = takes[i]
+                add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
+                          t.inferred, t.product_key)
                 continue
             unit = v.unit
             m = memo_get((v.product, key, v.location, unit))
@@ -164,42 +211,43 @@ class SweepBooker(Booker):
                 f = cat.factor(pk, unit) if lot is not None else None
                 if f is None:  # no lot here (yet), or a unit that does not convert
                     book_visit(i)
+                    t = takes[i]
+                    add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
+                              t.inferred, t.product_key)
                     continue
                 m = memo[(v.product, key, v.location, unit)] = (
-                    lot, pk, f if f != 1 else None, unit if unit is not None else cat.info(pk).unit)
-            lot, pk, f, dunit = m
+                    lot, pk, f if f != 1 else None,
+                    dup_class_of(pk, key, unit if unit is not None else cat.info(pk).unit))
+            lot, pk, f, dup_class = m
             qty = v.quantity
-            date = v.date
-            dup_key = (date, v.patient, v.provider, pk, key, qty, dunit)
-            if dup_key in seen:
+            dup_key = (v.patient, v.provider, dup_class, qty)
+            if dup_key in seen or day < lot.first_received_ord:
                 book_visit(i)
-                continue
-            day = date.toordinal()
-            if day < lot.first_received_ord:
-                book_visit(i)
+                t = takes[i]
+                add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
+                          t.inferred, t.product_key)
                 continue
             q = qty * f if f is not None else qty
             group = lot.fefo_group
             exp = lot.expiration
             if exp is not None:
-                if date > exp:
-                    book_visit(i)
-                    continue
-                if group is not None and q > 0:
+                slow = date > exp
+                if not slow and group is not None and q > 0:
                     stocked = group.stocked
                     # only a lot earlier in FEFO order can be a better one; usually none holds stock
                     if stocked and stocked[0] < lot.fefo_pos:
                         lo = bisect_left(group.expirations, date)
                         hi = bisect_left(group.expirations, exp)
-                        if lo < hi and group.first_at_least(lo, hi, q) >= 0:
-                            book_visit(i)  # FEFO_VIOLATION: the reference says it
-                            continue
+                        # FEFO_VIOLATION: the reference says it
+                        slow = lo < hi and group.first_at_least(lo, hi, q) >= 0
+                if slow:
+                    book_visit(i)
+                    t = takes[i]
+                    add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
+                              t.inferred, t.product_key)
+                    continue
             # the common row: nothing to report, book it
             seen_add(dup_key)
-            take = VisitTake(pk)
-            takes[i] = take
-            take.quantity = q
-            take.booked = True
             if lot.cur_day != day:
                 if lot.cur_day is not None:
                     close_day(lot)
@@ -215,13 +263,42 @@ class SweepBooker(Booker):
             lot.last_taker = v.ref
             lot.used += q
             cost = lot.cost
+            est = ZERO
             if cost is not None:
                 value = q * cost
-                take.exact += value
-            else:
+                exact = ZERO + value  # a take's cost is a sum from zero (0 + 2E+1 is 20)
+            else:  # the use of a lot without a cost is estimated at the product's mean
                 value = None
-                estimate(take, pk, q)
+                exact = ZERO
+                mean = means.get(pk)
+                if mean is not None:
+                    est = ZERO + q * mean
+                    sums.estimated += est
+            if keep_takes:
+                take = takes[i] = VisitTake(pk)
+                take.quantity, take.booked, take.exact, take.estimated = q, True, exact, est
+            # COGS: the row into its visit and its (provider, product) cell of the month
+            visit = v.visit_id or visit_key(v)
+            price = v.price
+            g = by_visit_get(visit)
+            if g is None:
+                by_visit[visit] = (v, i, exact, q, est, False)
+            else:
+                if g.__class__ is tuple:
+                    g = by_visit[visit] = visit_of(g)
+                if i < g.first_index:
+                    g.first, g.first_index = v, i
+                g.add_row(exact, price, q, est, False)
+            ck = (v.provider or "", pk)
+            c = cells_get(ck)
+            if c is None:
+                c = cells[ck] = CogsSum()
+            c.cogs += exact
+            c.quantity += q
+            if price is not None:
+                rev = c.revenue
+                c.revenue = (ZERO + price) if rev is None else rev + price
             if movements is not None:
                 movements.append(used_movement(
                     lot.product, lot.lot, lot.lot_key, lot.location, date, q, value, False, v.ref,
-                    v.patient, v.provider, v.visit_id or visit_key(v)))
+                    v.patient, v.provider, visit))
