@@ -50,18 +50,22 @@ class CogsSum:
                         margin=(rev - self.cogs) if rev is not None else None, quantity=self.quantity)
 
 
-class _Visit(CogsSum):
+class VisitSums(CogsSum):
     """A visit of two rows or more: its first row (in sheet order) and the sums of all its
-    rows."""
+    rows, made from the first row the sums met (`CogsSums.add` keeps a visit's first row
+    as a tuple of these arguments until a second one comes)."""
 
     __slots__ = ("first", "first_index", "estimated", "inferred")
 
-    def __init__(self, v: VisitRow, i: int) -> None:
-        super().__init__()
+    def __init__(self, v: VisitRow, i: int, exact, quantity, estimated, inferred: bool) -> None:
         self.first = v
         self.first_index = i
-        self.estimated = ZERO
-        self.inferred = False
+        self.cogs = ZERO + exact
+        self.quantity = ZERO + quantity
+        self.estimated = ZERO + estimated
+        price = v.price
+        self.revenue = None if price is None else ZERO + price
+        self.inferred = inferred
 
     def add_row(self, exact, price, quantity, estimated, inferred) -> None:
         self.cogs += exact
@@ -79,7 +83,7 @@ class CogsSums:
     row in sheet order, its sums) and per (provider, product key, month) cell.
 
     `by_visit` holds a visit of one row as the tuple (row, index, exact, quantity,
-    estimated, inferred) and turns it into a `_Visit` of sums at its second row; `cells`
+    estimated, inferred) and turns it into a `VisitSums` of sums at its second row; `cells`
     is keyed by month, then by (provider, product key): the sweep goes month by month, so
     its current month's dict stays small. `add` is the one way in for a row; the sweep
     inlines the same steps for its common row (sweep.py)."""
@@ -87,7 +91,7 @@ class CogsSums:
     __slots__ = ("by_visit", "cells", "month_of", "estimated")
 
     def __init__(self) -> None:
-        self.by_visit: dict[str, _Visit | tuple] = {}
+        self.by_visit: dict[str, VisitSums | tuple] = {}
         self.cells: dict[str, dict[tuple[str, str], CogsSum]] = {}
         self.month_of: dict[dt.date, str] = {}
         self.estimated = ZERO
@@ -110,7 +114,7 @@ class CogsSums:
             by_visit[key] = (v, i, exact, quantity, estimated, inferred)
         else:
             if g.__class__ is tuple:
-                g = by_visit[key] = visit_of(g)
+                g = by_visit[key] = VisitSums(*g)
             if i < g.first_index:
                 g.first, g.first_index = v, i
             g.add_row(exact, price, quantity, estimated, inferred)
@@ -166,14 +170,6 @@ class CogsSums:
             by_product=tuple(by_product[k].line(k) for k in sorted(by_product, key=str.casefold)),
             by_month=tuple(by_month[k].line(k) for k in sorted(by_month)),
         )
-
-
-def visit_of(one: tuple) -> _Visit:
-    """A visit's first row (the tuple `CogsSums.add` keeps) as a `_Visit` of sums."""
-    v, i, exact, quantity, estimated, inferred = one
-    g = _Visit(v, i)
-    g.add_row(exact, v.price, quantity, estimated, inferred)
-    return g
 
 
 def compute_cogs(visits: tuple[VisitRow, ...], takes: list[VisitTake | None],

@@ -43,7 +43,7 @@ from typing import Any
 
 from lotsync.model import VisitRow
 from lotsync.reconcile.booking import PH_VISIT, Booker, VisitTake, visit_key
-from lotsync.reconcile.cogs import CogsSum, CogsSums, visit_of
+from lotsync.reconcile.cogs import CogsSum, CogsSums, VisitSums
 from lotsync.reconcile.fefo import FefoGroup
 from lotsync.reconcile.lots import ZERO, Lot
 from lotsync.reconcile.result import used_movement
@@ -164,6 +164,7 @@ class SweepBooker(Booker):
         book_visit = self.book_visit
         book_event = self.book_event
         close_day = self._close_day
+        neg_tol = -self.tol
         means = self._means
         dup_class_of = self._dup_class_of
         sums = self.cogs
@@ -217,25 +218,24 @@ class SweepBooker(Booker):
                     continue
                 m = memo[(v.product, key, v.location, unit)] = (
                     lot, pk, f if f != 1 else None,
-                    dup_class_of(pk, key, unit if unit is not None else cat.info(pk).unit))
-            lot, pk, f, dup_class = m
+                    dup_class_of(pk, key, unit if unit is not None else cat.info(pk).unit),
+                    lot.first_received_ord, lot.expiration, lot.fefo_group, lot.fefo_pos)
+            lot, pk, f, dup_class, first_ord, exp, group, pos = m
             qty = v.quantity
             dup_key = (v.patient, v.provider, dup_class, qty)
-            if dup_key in seen or day < lot.first_received_ord:
+            if dup_key in seen or day < first_ord:
                 book_visit(i)
                 t = takes[i]
                 add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
                           t.inferred, t.product_key)
                 continue
             q = qty * f if f is not None else qty
-            group = lot.fefo_group
-            exp = lot.expiration
             if exp is not None:
                 slow = date > exp
                 if not slow and group is not None and q > 0:
                     stocked = group.stocked
                     # only a lot earlier in FEFO order can be a better one; usually none holds stock
-                    if stocked and stocked[0] < lot.fefo_pos:
+                    if stocked and stocked[0] < pos:
                         lo = bisect_left(group.expirations, date)
                         hi = bisect_left(group.expirations, exp)
                         # FEFO_VIOLATION: the reference says it
@@ -249,7 +249,9 @@ class SweepBooker(Booker):
             # the common row: nothing to report, book it
             seen_add(dup_key)
             if lot.cur_day != day:
-                if lot.cur_day is not None:
+                # the day the lot last moved is over: judged only when it ended below
+                # -tolerance or the one before did (`_close_day`); else nothing changes
+                if lot.cur_day is not None and (lot.prev_neg or lot.balance < neg_tol):
                     close_day(lot)
                 lot.cur_day = day
             before = lot.balance
@@ -257,9 +259,9 @@ class SweepBooker(Booker):
             lot.balance = balance
             if group is not None:
                 if (before > 0) is (balance > 0):
-                    group._dirty[lot.fefo_pos] = balance  # still (or still not) stocked
+                    group._dirty[pos] = balance  # still (or still not) stocked
                 else:
-                    group.update(lot.fefo_pos, balance)
+                    group.update(pos, balance)
             lot.last_taker = v.ref
             lot.used += q
             cost = lot.cost
@@ -285,10 +287,16 @@ class SweepBooker(Booker):
                 by_visit[visit] = (v, i, exact, q, est, False)
             else:
                 if g.__class__ is tuple:
-                    g = by_visit[visit] = visit_of(g)
+                    g = by_visit[visit] = VisitSums(*g)
                 if i < g.first_index:
                     g.first, g.first_index = v, i
-                g.add_row(exact, price, q, est, False)
+                g.cogs += exact
+                g.quantity += q
+                if est is not ZERO:
+                    g.estimated += est
+                if price is not None:
+                    rev = g.revenue
+                    g.revenue = (ZERO + price) if rev is None else rev + price
             ck = (v.provider or "", pk)
             c = cells_get(ck)
             if c is None:
