@@ -602,13 +602,20 @@ def test_open_vial_evidence_names_the_nearest_recorded_row_of_the_same_day(pract
     """Rule 2 of inference, read naively: for a row whose lot is missing or not a lot, the
     lot of the nearest earlier row (else the nearest later one) of the same provider,
     product, location and date whose lot is recorded and is a lot. The booker builds that
-    evidence only for the groups some row can ask about; it must answer every row alike."""
+    evidence only for the groups some row can ask about; it must answer every row alike,
+    in the reference and in the lean sweep."""
     from lotsync.reconcile.booking import Booker
+    from lotsync.reconcile.sweep import SweepBooker
+    for cls in (Booker, SweepBooker):
+        _check_open_vial_evidence(practice, cls)
+
+
+def _check_open_vial_evidence(practice, cls) -> None:
     from lotsync.reconcile.catalog import build_catalog
     from lotsync.reconcile.lots import LEDGER_CONTEXT
     with localcontext(LEDGER_CONTEXT):
         catalog = build_catalog(practice)
-        booker = Booker(practice, catalog, Options(as_of=AS_OF))
+        booker = cls(practice, catalog, Options(as_of=AS_OF))
         booker.run()
         visits = practice.visits
         pk_of = [catalog.resolve(v.product) for v in visits]

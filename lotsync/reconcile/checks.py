@@ -15,7 +15,7 @@ from lotsync.findings import make_finding
 from lotsync.model import Finding
 from lotsync.reconcile.booking import _fmt
 from lotsync.reconcile.lots import Lot
-from lotsync.reconcile.result import LotResult, Options
+from lotsync.reconcile.result import LotResult, Options, make_lot_result
 
 
 def lot_status(derived: Decimal, expiration: dt.date | None, opts: Options) -> str:
@@ -92,16 +92,13 @@ def check_lots(lots: list[Lot], opts: Options) -> tuple[list[LotResult], list[Fi
                     date=lot.first_received,
                     suggestion="Enter the expiration printed on the box.")
         src = lot.first_ref.source("lot") if lot.first_ref is not None else None
-        results.append(LotResult(
-            product=lot.product, lot=lot.lot, location=lot.location, expiration=exp,
-            unit=lot.unit, unit_cost=cost, received=lot.received, used=lot.used,
-            wasted=lot.wasted, expired_out=lot.expired_out, returned=lot.returned,
-            adjusted=lot.adjusted, transferred_in=lot.transferred_in,
-            transferred_out=lot.transferred_out, count_variance=lot.count_variance,
-            used_inferred=lot.used_inferred, derived_remaining=derived,
-            recorded_remaining=None if lot.created_by_transfer else lot.recorded_remaining,
-            variance=variance, status=lot_status(derived, exp, opts), source=src,
-            lot_key=lot.lot_key, received_date=lot.first_received,
-            created_by_transfer=lot.created_by_transfer))
+        # `make_lot_result` takes every field in LotResult's order (result.py)
+        results.append(make_lot_result(
+            lot.product, lot.lot, lot.location, exp, lot.unit, cost, lot.received, lot.used,
+            lot.wasted, lot.expired_out, lot.returned, lot.adjusted, lot.transferred_in,
+            lot.transferred_out, lot.count_variance, lot.used_inferred, derived,
+            None if lot.created_by_transfer else lot.recorded_remaining,
+            variance, lot_status(derived, exp, opts), src, lot.lot_key, lot.first_received,
+            lot.created_by_transfer))
     results.sort(key=lambda r: (r.product.casefold(), r.lot_key, r.location))
     return results, findings
