@@ -6,12 +6,15 @@ cost, at the product's weighted mean) is reported apart. Each `by_*` list adds u
 `cogs.total` exactly. A visit is the rows sharing a visit ID, or else date + patient
 (+ provider).
 
-One pass over the rows adds every row into its visit and into one (provider, product,
-month) cell (exact Decimal sums from zero); the provider, product and month lines are sums
-of those cells. Nothing is grouped into index lists and summed again. A
-visit of one row reports that row's own figures. tests/cogs_reference.py keeps the grouped
-computation this replaced, and tests/test_ledger_properties.py holds the two to identical
-results.
+`CogsSums` takes the rows one at a time in any order: each row into its visit (a visit
+of one row keeps that row's own figures; its first row is the one with the least sheet
+index) and into one (provider, product, month) cell (exact Decimal sums from zero); the
+provider, product and month lines are sums of those cells. An exact Decimal sum has the
+same value and digits in any order and grouping, so the order rows come in changes
+nothing. The lean sweep (sweep.py) feeds it as it books each row; `compute_cogs` feeds it
+every row's take in sheet order (the reference booking, and merged parts).
+tests/cogs_reference.py keeps the grouped computation this replaced, and
+tests/test_ledger_properties.py holds them all to identical results.
 """
 
 from __future__ import annotations
