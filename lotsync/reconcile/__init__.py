@@ -44,8 +44,8 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
             cogs = compute_cogs(practice.visits, booking.takes, names)
             visits = len({visit_key(v) for v in practice.visits})
         else:  # the sweep added every row into COGS as it booked it
-            cogs = booker.cogs.result(names)
             visits = len(booker.cogs.by_visit)
+            cogs = booker.cogs.result(names)
         del booker  # its working state (the event order, duplicate keys, ...) is done with
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
         return assemble_result(practice, opts, inputs, parse_findings, missing_lot_notes,

@@ -27,7 +27,7 @@ from lotsync.reconcile.booking import VisitTake, visit_key
 from lotsync.reconcile.lots import ZERO
 from lotsync.reconcile.result import Cogs, CogsLine, visit_cogs
 
-_DATE_VISIT = attrgetter("date", "visit")
+_DATE, _VISIT = attrgetter("date"), attrgetter("visit")
 
 
 class CogsSum:
@@ -134,7 +134,8 @@ class CogsSums:
             c.revenue = (ZERO if c.revenue is None else c.revenue) + price
 
     def result(self, product_names: dict[str, str]) -> Cogs:
-        """The frozen `Cogs`: the provider, product and month lines are sums over the cells;
+        """The frozen `Cogs` (it empties `by_visit`: count the visits first): the provider,
+        product and month lines are sums over the cells;
         an exact Decimal sum has the same value and digits in any order and grouping (its
         exponent is the least of its terms'), so this equals summing row by row."""
         by_provider: dict[str, CogsSum] = {}
@@ -153,10 +154,14 @@ class CogsSums:
         total = sum(cogs_cells, ZERO)
         visits_out = []
         append = visits_out.append
-        for key, g in self.by_visit.items():
-            # a VisitCogs per visit, 100,000s of them: built by `visit_cogs` (result.py)
+        by_visit = self.by_visit
+        pop = by_visit.popitem
+        # a VisitCogs per visit, 100,000s of them (built by `visit_cogs`, result.py), each as
+        # its visit's sums leave `by_visit`: the two are not all held at once
+        for _ in range(len(by_visit)):
+            key, g = pop()
             if g.__class__ is tuple:  # one row: its own figures, as written
-                v, _, cogs, q, est, inferred = g
+                v, _first, cogs, q, est, inferred = g
                 rev = v.price
                 append(visit_cogs(key, v.date, v.patient, v.provider, v.location, cogs, rev,
                                   (rev - cogs) if rev is not None else None, inferred, est, q))
@@ -166,7 +171,10 @@ class CogsSums:
             append(visit_cogs(key, v.date, v.patient, v.provider, v.location, cogs, rev,
                               (rev - cogs) if rev is not None else None,
                               g.inferred, g.estimated, g.quantity))
-        visits_out.sort(key=_DATE_VISIT)
+        # by (date, visit): two stable sorts, the second on the first key, make no key tuples
+        # (138,000 of them were 8 MB) and take half the time
+        visits_out.sort(key=_VISIT)
+        visits_out.sort(key=_DATE)
         return Cogs(
             total=total, estimated=self.estimated, by_visit=tuple(visits_out),
             by_provider=tuple(by_provider[k].line(k) for k in sorted(by_provider)),
