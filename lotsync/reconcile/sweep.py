@@ -36,8 +36,11 @@ What is fast, and why it is exact:
   (a duplicate repeats its date), so the key leaves the date out; the day's ordinal and
   its month's COGS cells are looked up when the date changes.
 
-Measured (200k bench rows, reconcile stage alone, CPU on the shared 2-core machine):
-~1.3 s -> ~1.15 s; at 1M about the same small share. What is left is spread over the
+Measured (the bench practice's typed rows reconciled alone, best of several runs
+interleaved with the previous code, on a shared 2-core machine under load): 200k rows
+1.24-1.34 s -> 1.12-1.14 s CPU (movements kept: 1.50-1.64 -> 1.40-1.49 s); the traced
+peak 126 -> 109 MB (1M rows: 560 -> 458 MB); at 1M the CPU difference is inside the
+noise. Not the halving issue 10 asks for. What is left is spread over the
 fast lane's ~40 steps a row (a memo lookup, a duplicate set, a visit dict, a cell dict,
 five Decimal operations), 138,000 VisitCogs to build, and the rows the reference books
 (2% of the rows: their open-vial evidence, near-key search and findings are a quarter
