@@ -33,6 +33,7 @@ from typing import Callable, IO
 
 from lotsync.readers import preflight
 from lotsync.readers.preflight import DAMAGED_ADVICE, Preflight, fail
+from lotsync.readers.grid import BLOCK, Grid, GridBuilder
 from lotsync.readers.raw import RawSheet, ReadError
 
 _CHUNK = 1 << 20
@@ -167,9 +168,13 @@ def _sniff(sample: str) -> str:
 
 
 def _parse(pf: Preflight, opener, encoding: str, errors: str, delimiter: str,
-           has_nul: bool) -> list[list[str | None]]:
-    rows: list[list[str | None]] = []
-    append = rows.append
+           has_nul: bool) -> Grid:
+    """The file's records as a Grid, added a block of rows at a time (readers/grid.py), so
+    the row lists of a whole file never exist at once."""
+    builder = GridBuilder()
+    block: list[list[str | None]] = []
+    append = block.append
+    first = True
     with opener() as fh:
         text = io.TextIOWrapper(fh, encoding=encoding, errors=errors, newline="")
         source = (line.replace("\x00", "") for line in text) if has_nul else text
@@ -185,6 +190,13 @@ def _parse(pf: Preflight, opener, encoding: str, errors: str, delimiter: str,
                 if cells > MAX_CSV_CELLS:
                     raise fail(pf.name, f"it holds over {MAX_CSV_CELLS:,} values, far more than "
                                "lotsync reads from one file", "split it into smaller files")
+                if len(block) >= BLOCK:
+                    if first:
+                        _strip_bom(block)
+                        first = False
+                    builder.add(block)
+                    block = []
+                    append = block.append
         except csv.Error:
             raise fail(pf.name, f"line {reader.line_num:,} is malformed (a quoted value "
                        "that never closes, or a value over 128 KB)",
@@ -193,10 +205,16 @@ def _parse(pf: Preflight, opener, encoding: str, errors: str, delimiter: str,
         except UnicodeDecodeError:  # the file changed since the encoding pass
             raise fail(pf.name, "its text encoding changed while it was read",
                        "try again when no program is writing the file") from None
+    if first:
+        _strip_bom(block)
+    builder.add(block)
+    return builder.grid()
+
+
+def _strip_bom(rows: list[list[str | None]]) -> None:
     first = rows[0][0] if rows and rows[0] else None
     if first and first.startswith("\ufeff"):  # a BOM that the codec did not consume
         rows[0][0] = first[1:] or None
-    return rows
 
 
 def _bounded_lines(pf: Preflight, lines):

@@ -9,6 +9,7 @@ every row the sheet holds, in sheet order, with row 1 of the sheet at index 0.
 from __future__ import annotations
 
 from lotsync.errors import ReadError  # defined there, with every cannot-run error
+from lotsync.readers.grid import Grid
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -29,11 +30,15 @@ class RawSheet:
     `rows[i]` is the sheet's row `i + 1`, and `rows[i][j]` its column `j + 1` (A = 0), so
     a finding can always name the cell a person sees. Rows may be ragged and may be
     empty lists; leading empty rows and columns are kept, never trimmed.
+
+    `rows` is a `Grid` (readers/grid.py): the cells held column by column, a row built as
+    a list when it is read.  Rows given as lists (a test, the Google Sheets reader) are
+    made into one here, so every sheet costs what its columns cost, not a list per row.
     """
 
     file: str  # the source as the user named it (a path, or a gsheet:// id)
     sheet: str | None  # tab name; None for a CSV file
-    rows: list[list[Cell]]
+    rows: Grid  # a list of rows is accepted and made into a Grid
     # For sources that are not files on disk (Google Sheets): the title a person sees.
     display_file: str | None = None
     # Reader-specific notes that are not errors, e.g. "read with openpyxl: sheet too wide".
@@ -45,9 +50,14 @@ class RawSheet:
     # Number formats of cells, looked up on demand (xlsx only; None elsewhere): a date cell
     # formatted `mm/yyyy` in an expiration column is the month's last day (SPEC §1).
     formats: "CellFormats | None" = field(default=None, compare=False, repr=False)
-    # Equal text and date cells are already one object (the calamine reader shares them as
-    # it reads): the parser need not share them again.
-    cells_shared: bool = field(default=False, compare=False, repr=False)
+    # Equal text and date cells are one object: always true of a Grid (kept for callers
+    # that ask).
+    cells_shared: bool = field(default=True, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rows, Grid):
+            object.__setattr__(self, "rows", Grid.from_rows(self.rows))
+        object.__setattr__(self, "cells_shared", True)
 
     @property
     def label(self) -> str:

@@ -110,6 +110,8 @@ except ImportError:  # pragma: no cover - Windows
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from lotsync.readers.cellformats import CellFormats
+from lotsync.readers.grid import Grid, GridBuilder
+from lotsync.readers.heap import release_freed_memory
 from lotsync.readers.preflight import DAMAGED_ADVICE, Preflight, fail
 from lotsync.readers.raw import RawSheet, ReadError
 
@@ -221,35 +223,30 @@ def _calamine_sheets(wb: CalamineWorkbook) -> list[_Sheet]:
             if not chart:
                 rows, shared = _sheet_rows(wb.get_sheet_by_index(index))
             out.append((meta.name, state, chart, rows, shared))
+    release_freed_memory()
     return out
 
 
-_SHARED_TYPES = (str, dt.date, dt.datetime)
-
-
-def _sheet_rows(sheet) -> tuple[list[list[Any]], bool]:
-    """The sheet's rows from A1, empty cells as None, equal text and date cells as one
-    object.
+def _sheet_rows(sheet) -> tuple[Grid, bool]:
+    """The sheet's rows from A1 as a `Grid` (readers/grid.py), empty cells as None.
 
     A sheet that starts at A1 (nearly all: a title or a header there) is read row by row
-    (`iter_rows`), each text or date cell looked up in one dict for the whole sheet, so a
-    repeated value ("Botox 100U", "units", a date) is one object and each copy is freed
-    as soon as it is made, while calamine's own grid is still alive: the read's peak
-    falls by the cells' share (200k visit rows: 94 MB of cells hold 11 MB of distinct
-    values; measured peak of the read 254 -> 192 MB).  Numbers are never looked up:
-    1 == 1.0 == True and -0.0 == 0.0, while a row's fingerprint tells them apart.
+    (`iter_rows`) into the grid a block of rows at a time, so that the Python row lists of
+    the whole sheet never exist at once: while calamine's own grid is alive (the read's
+    peak) only its codes and distinct values are added (1M visit rows: the read's peak
+    953 MB with every row list built, see bench/README.md for the after figure).  Equal text
+    and date cells come back as one object, numbers as the reader gave them (grid.py's rules).
     Another start (data from C5) takes `to_python(skip_empty_area=False)`, which pads
     the empty rows and columns before it, then "" -> None."""
     if tuple(sheet.start or (0, 0)) == (0, 0):
-        seen: dict[Any, Any] = {"": None}
-        keep = seen.setdefault
-        kinds = _SHARED_TYPES
-        return [[keep(c, c) if c.__class__ in kinds else c for c in row] for row in sheet.iter_rows()], True
+        builder = GridBuilder(blank_text=True)
+        builder.add_rows(sheet.iter_rows())
+        return builder.grid(), True
     # skip_empty_area=False: rows[0] is row 1 and column A is index 0 even when the data
     # starts at C5 (the default drops the empty rows and columns).
     rows = sheet.to_python(skip_empty_area=False)
     _blank_to_none(rows)
-    return rows, False
+    return Grid.from_rows(rows), False
 
 
 def _blank_to_none(rows: list[list[Any]]) -> None:

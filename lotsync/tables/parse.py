@@ -18,9 +18,11 @@ import re
 from dataclasses import dataclass, replace
 from operator import itemgetter
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from lotsync.findings import make_finding
+from lotsync.readers.grid import GridView
+from lotsync.readers.heap import release_freed_memory
 from lotsync.model import (AdjustmentRow, AdjustmentType, CountRow, Finding, InventoryRow, Kind,
                            ProductRow, RowRef, TableInput, TableRef, VisitRow, make_slotted)
 from lotsync.tables.detect import Detection
@@ -205,7 +207,14 @@ def parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool = Tr
     """Typed rows of one detected table (see the module docstring for the rules).
 
     `quick=False` turns off the column-wise builder of clean visit rows (`_quick_visits`),
-    so the tests can hold it to the general path."""
+    so the tests can hold it to the general path.  The parse's column lists, freed when
+    it returns, are given back to the system (readers/heap.py): the C heap kept them."""
+    parsed = _parse_table(det, order, opts, quick)
+    release_freed_memory()
+    return parsed
+
+
+def _parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool) -> ParsedTable:
     assert det.kind is not None and det.header_row is not None
     sheet = det.sheet
     kind = det.kind
@@ -213,10 +222,10 @@ def parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool = Tr
                      columns=det.columns, order=order, display_file=sheet.display_file,
                      cells=sheet.rows)
     required, _ = KIND_FIELDS[kind]
-    data = sheet.rows[det.header_row:]
+    data = sheet.rows[det.header_row:]  # a lazy view of the Grid: rows built when read
     first_row = det.header_row + 1
     cols = {f: c.index for f, c in det.columns.items()}
-    raw_cols = _columns(data, cols, share=not sheet.cells_shared)
+    raw_cols = {f: data.column(j) for f, j in cols.items()}
     if "expiration" in raw_cols and sheet.formats is not None:
         _month_only_expirations(raw_cols["expiration"], det.header_row, cols["expiration"], sheet)
     parsers = {f: _field_parser(f, raw_cols[f], opts, sheet.date1904) for f in cols}
@@ -236,7 +245,6 @@ def parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool = Tr
         read = len(data) - len(todo)
         rows = built
     for i in todo:
-        cells = data[i]
         if fast is not None:
             vals = fast(i)
             if vals is _FUTURE:
@@ -259,7 +267,7 @@ def parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool = Tr
                 _place(rows, built, i, typed)
                 read += 1
                 continue
-        rk = _row_kind(cells)
+        rk = _row_kind(data[i])
         if rk != "data":
             skipped += 1
             continue
@@ -357,7 +365,7 @@ _SKIP = object()
 _BLANK = object()
 
 
-def _column_pass(data: list[list[Any]], cols: dict[str, list], parsers: dict[str, Callable],
+def _column_pass(data: Sequence[list[Any]], cols: dict[str, list], parsers: dict[str, Callable],
                  required: tuple[str, ...], date_field: str | None, as_of: dt.date):
     """Parse the table column by column, once per distinct value, and return a function
     giving row i's values when every cell of it read cleanly (else None: the per-cell
@@ -441,51 +449,6 @@ def _row_names(vals: dict[str, Any], date_field: str | None) -> dict[str, Any]:
             "date": d if isinstance(d, dt.date) else None}
 
 
-def _columns(data: list[list[Any]], cols: dict[str, int], share: bool = True) -> dict[str, Any]:
-    """Each field's column of cells (None past the end of a short row).  A sheet from a
-    workbook is a rectangle: one C-level transpose, and its rows are given the shared
-    cells (`_share_equal`) in place unless the reader shared them (`share=False`); ragged
-    CSV rows go cell by cell, kept as they are."""
-    if data and len({(r.__class__, len(r)) for r in data}) == 1 and data[0] and isinstance(data[0], list):
-        if not share:
-            t = list(zip(*data))
-        else:
-            t = [_share_equal(c) for c in zip(*data)]
-            for row, cells in zip(data, zip(*t)):  # in place: the same row lists, no second copy
-                row[:] = cells
-        # the columns as tuples (a copy to a list cost 0.05 s at 200k rows); the
-        # expiration column is a list: `_month_only_expirations` edits it in place
-        return {f: (list(t[j]) if f == "expiration" else t[j]) if j < len(t) else [None] * len(data)
-                for f, j in cols.items()}
-    return {f: [r[j] if j < len(r) else None for r in data] for f, j in cols.items()}
-
-
-#: Cell types whose equal values are interchangeable: equal means same type and same
-#: text (str; date, datetime: naive from every reader, and fold is not shown).  Numbers
-#: are not: 1 == 1.0 == True and -0.0 == 0.0, while a row fingerprint tells them apart.
-_SHAREABLE = frozenset({str, type(None), dt.date, dt.datetime})
-
-
-def _share_equal(column: tuple) -> tuple:
-    """The column with every run of equal text or date cells as one object.
-
-    Why: a reader makes one object per cell (calamine: 94 MB of cells for 200k visit rows
-    × 10 columns), while a column holds a few thousand distinct values (11 MB); the
-    sheet's rows live as long as the run (`TableRef.cells`, for row fingerprints and the
-    corrected copies).  Shared, the strings are hashed once and compared by identity in
-    the column pass.  A column holding any number is left as it is: its first cell of
-    each equal class would stand for the others (1.0 for True, 0.0 for -0.0)."""
-    if not set(map(type, column[:64])) <= _SHAREABLE:  # a number column: not worth a pass
-        return column
-    seen: dict[Any, Any] = {}
-    shared = tuple(map(seen.setdefault, column, column))
-    # every type in the column has a representative among the keys (an equal class
-    # keeps its first member: a number among the keys if the column has any number)
-    if set(map(type, seen)) <= _SHAREABLE:
-        return shared
-    return column
-
-
 def _place(rows: list, built: list | None, i: int, typed: Any) -> None:
     """Row i's typed row: at its place among the bulk-built rows, or appended."""
     if built is None:
@@ -494,7 +457,7 @@ def _place(rows: list, built: list | None, i: int, typed: Any) -> None:
         built[i] = typed
 
 
-def _total_candidates(data: list[list[Any]], raw_cols: dict[str, list], cols: dict[str, int],
+def _total_candidates(data: GridView, raw_cols: dict[str, list], cols: dict[str, int],
                       required: tuple[str, ...]) -> set[int]:
     """Rows that may be totals rows although every required cell reads: their first
     non-blank cell is text starting with "total".  That cell can only be in a column up
@@ -506,14 +469,14 @@ def _total_candidates(data: list[list[Any]], raw_cols: dict[str, list], cols: di
     for j in range(first + 1):
         col = by_index.get(j)
         if col is None:
-            col = [r[j] if j < len(r) else None for r in data]
+            col = data.column(j)
         totals = {u for u in set(col) if isinstance(u, str) and u.strip().casefold().startswith("total")}
         if totals:
             out.update(i for i, c in enumerate(col) if c in totals)
     return {i for i in out if _row_kind(data[i]) != "data"}
 
 
-def _quick_visits(fast, table: TableRef, data: list[list[Any]], first_row: int,
+def _quick_visits(fast, table: TableRef, data: Sequence[list[Any]], first_row: int,
                   totals: set[int]) -> list[VisitRow | None]:
     """Every visit row that needs no rule, built in one pass over the parsed columns: a
     list with row i's VisitRow, or None where the row takes the general path (blank or
