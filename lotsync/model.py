@@ -68,8 +68,10 @@ class TableRef:
     columns: dict[str, Column]
     order: int  # position of the table in the input order (files as listed, tabs left to right)
     display_file: str | None = None
-    # The sheet's cells, kept for row fingerprints (not compared, not printed).
-    cells: list = field(default=None, repr=False, compare=False)
+    # The sheet's cells (a readers.grid.Grid: rows built on demand from compact columns),
+    # kept for row fingerprints, `lotsync check` and the corrected copies (not compared,
+    # not printed).
+    cells: Any = field(default=None, repr=False, compare=False)
 
     def source(self, row: int | None, field_name: str | None) -> "Source":
         col = self.columns.get(field_name) if field_name else None

@@ -198,8 +198,9 @@ def _password(name: str) -> ReadError:
 
 
 # ---------------------------------------------------------------------------- calamine
-#: (name, "visible" | "hidden" | "veryHidden", chart, rows, equal text/date cells shared)
-_Sheet = tuple[str, str, bool, list, bool]
+#: (name, "visible" | "hidden" | "veryHidden", chart, rows (a Grid, or a list from
+#: openpyxl: RawSheet makes it a Grid), equal text/date cells shared)
+_Sheet = tuple[str, str, bool, Any, bool]
 
 
 def _calamine_parse(path: str, by_path: bool) -> list[_Sheet]:

@@ -9,6 +9,12 @@ Rows dated after as_of are counted and get no findings at all (SPEC §2).
 
 Speed: parsers are memoised per distinct raw value of each column, so a column of a
 million cells with a few thousand distinct values is parsed a few thousand times.
+
+Memory: the sheet's cells are a `Grid` (readers/grid.py) held column by column for the
+whole run (`TableRef.cells`); the parser takes each mapped column from it as a list
+(`GridView.column`), and builds a row's list of cells only for the rows that take the
+per-cell path.  Those column lists live only while a table is parsed; the C heap they
+leave is given back when it returns (readers/heap.py).
 """
 
 from __future__ import annotations
