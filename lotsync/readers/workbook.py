@@ -111,7 +111,6 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, Shee
 
 from lotsync.readers.cellformats import CellFormats
 from lotsync.readers.grid import Grid, GridBuilder
-from lotsync.readers.heap import release_freed_memory
 from lotsync.readers.preflight import DAMAGED_ADVICE, Preflight, fail
 from lotsync.readers.raw import RawSheet, ReadError
 
@@ -224,7 +223,6 @@ def _calamine_sheets(wb: CalamineWorkbook) -> list[_Sheet]:
             if not chart:
                 rows, shared = _sheet_rows(wb.get_sheet_by_index(index))
             out.append((meta.name, state, chart, rows, shared))
-    release_freed_memory()
     return out
 
 

@@ -13,8 +13,8 @@ million cells with a few thousand distinct values is parsed a few thousand times
 Memory: the sheet's cells are a `Grid` (readers/grid.py) held column by column for the
 whole run (`TableRef.cells`); the parser takes each mapped column from it as a list
 (`GridView.column`), and builds a row's list of cells only for the rows that take the
-per-cell path.  Those column lists live only while a table is parsed; the C heap they
-leave is given back when it returns (readers/heap.py).
+per-cell path.  Those column lists live only while a table is parsed (the C heap they
+leave is given back before the reconcile: `pipeline.release_freed_memory`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from typing import Any, Callable, Sequence
 
 from lotsync.findings import make_finding
 from lotsync.readers.grid import GridView
-from lotsync.readers.heap import release_freed_memory
 from lotsync.model import (AdjustmentRow, AdjustmentType, CountRow, Finding, InventoryRow, Kind,
                            ProductRow, RowRef, TableInput, TableRef, VisitRow, make_slotted)
 from lotsync.tables.detect import Detection
@@ -213,11 +212,8 @@ def parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool = Tr
     """Typed rows of one detected table (see the module docstring for the rules).
 
     `quick=False` turns off the column-wise builder of clean visit rows (`_quick_visits`),
-    so the tests can hold it to the general path.  The parse's column lists, freed when
-    it returns, are given back to the system (readers/heap.py): the C heap kept them."""
-    parsed = _parse_table(det, order, opts, quick)
-    release_freed_memory()
-    return parsed
+    so the tests can hold it to the general path."""
+    return _parse_table(det, order, opts, quick)
 
 
 def _parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool) -> ParsedTable:
