@@ -144,3 +144,11 @@ def test_a_sheet_costs_its_columns_not_a_list_per_row():
         tracemalloc.stop()
     assert as_grid < as_lists / 3
     assert sheet.rows[49_999][6] == "V49999" and type(sheet.rows[7][4]) is float
+
+
+def test_list_arithmetic_on_rows_gives_lists_as_a_list_of_rows_would():
+    rs = [["Product", "Lot"], ["Botox", "C1"], ["Dysport", "D2"]]
+    grid = Grid.from_rows(rs)
+    assert [grid[0]] + grid[1:] * 2 == [rs[0]] + rs[1:] * 2
+    assert grid[1:] + grid[:1] == rs[1:] + rs[:1] and 2 * grid[2:] == rs[2:] * 2
+    assert grid + [["x"]] == rs + [["x"]]

@@ -210,7 +210,32 @@ class GridBuilder:
         return Grid(cols, self._rows, self._lengths)
 
 
-class Grid(Sequence):
+class _ListLike:
+    """List arithmetic on rows gives lists, as a list of rows would (`rows[1:] * 3`,
+    `[header] + rows[1:]`): the rows are built then.  What code written for lists of rows
+    (tests, helpers) does keeps working."""
+
+    __slots__ = ()
+
+    def __add__(self, other):
+        if isinstance(other, (list, Grid, GridView)):
+            return list(self) + list(other)
+        return NotImplemented
+
+    def __radd__(self, other):
+        if isinstance(other, list):
+            return other + list(self)
+        return NotImplemented
+
+    def __mul__(self, n):
+        if isinstance(n, int):
+            return list(self) * n
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+
+class Grid(_ListLike, Sequence):
     """A sheet's rows, held column by column (see the module doc); a sparse sheet's as row
     lists (`GridBuilder`).  Build one with `GridBuilder` or `Grid.from_rows`."""
 
@@ -300,7 +325,7 @@ class Grid(Sequence):
         return f"Grid(<{self._n} rows>)"
 
 
-class GridView(Sequence):
+class GridView(_ListLike, Sequence):
     """Some rows of a Grid (a slice), read lazily."""
 
     __slots__ = ("_grid", "_range")

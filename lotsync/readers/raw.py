@@ -32,7 +32,7 @@ class RawSheet:
     empty lists; leading empty rows and columns are kept, never trimmed.
 
     `rows` is a `Grid` (readers/grid.py): the cells held column by column, a row built as
-    a list when it is read.  Rows given as lists (a test, the Google Sheets reader) are
+    a list when it is read.  Rows given as a list (a test, the Google Sheets reader) are
     made into one here, so every sheet costs what its columns cost, not a list per row.
     """
 
@@ -55,7 +55,10 @@ class RawSheet:
     cells_shared: bool = field(default=True, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.rows, Grid):
+        # a plain list of rows becomes a Grid; another sequence of rows (a caller's own
+        # view of a sheet, e.g. one that counts what detection reads) is kept as given,
+        # and the parser makes a Grid of it (tables/parse.py)
+        if type(self.rows) is list:
             object.__setattr__(self, "rows", Grid.from_rows(self.rows))
         object.__setattr__(self, "cells_shared", True)
 

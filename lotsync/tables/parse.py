@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any, Callable, Sequence
 
 from lotsync.findings import make_finding
-from lotsync.readers.grid import GridView
+from lotsync.readers.grid import Grid, GridView
 from lotsync.model import (AdjustmentRow, AdjustmentType, CountRow, Finding, InventoryRow, Kind,
                            ProductRow, RowRef, TableInput, TableRef, VisitRow, make_slotted)
 from lotsync.tables.detect import Detection
@@ -220,11 +220,12 @@ def _parse_table(det: Detection, order: int, opts: ParseOptions, quick: bool) ->
     assert det.kind is not None and det.header_row is not None
     sheet = det.sheet
     kind = det.kind
+    grid = sheet.rows if isinstance(sheet.rows, Grid) else Grid.from_rows(sheet.rows)
     table = TableRef(file=sheet.file, sheet=sheet.sheet, kind=kind, header_row=det.header_row,
                      columns=det.columns, order=order, display_file=sheet.display_file,
-                     cells=sheet.rows)
+                     cells=grid)
     required, _ = KIND_FIELDS[kind]
-    data = sheet.rows[det.header_row:]  # a lazy view of the Grid: rows built when read
+    data = grid[det.header_row:]  # a lazy view of the Grid: rows built when read
     first_row = det.header_row + 1
     cols = {f: c.index for f, c in det.columns.items()}
     raw_cols = {f: data.column(j) for f, j in cols.items()}
