@@ -9,10 +9,11 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal, localcontext
 
-from lotsync.audit.periods import (MOVEMENT_SIGN, NO_PROVIDER, SHARE, SUPPLY_WINDOW_DAYS, Periods,
+from lotsync.audit.periods import (MOVEMENT_SIGN, NO_PROVIDER, SUPPLY_WINDOW_DAYS, Periods,
                                    ProductQty, ProviderFigures, SupplyLine, _Acc, _make, _month_end,
                                    _roll, _share, visit_rows)
-from lotsync.reconcile.lots import DIVISION, LEDGER_CONTEXT, ZERO
+from lotsync.audit.periods import _supply as supply_from_use
+from lotsync.reconcile.lots import LEDGER_CONTEXT, ZERO
 from lotsync.reconcile.result import Result
 
 
@@ -109,50 +110,13 @@ def _compute(result: Result, date_from, date_to) -> Periods:
 
 
 def _supply(result: Result) -> tuple[SupplyLine, ...]:
-    """Days of supply and value at risk of expiring before use, at the last 90 days' rate."""
+    """The 90 days' use per (product, location) by its own pass over the movements, as
+    before; what is made of it is lotsync's `_supply`, which the one-pass change left as
+    it was (only where `used_loc` comes from changed)."""
     as_of = result.as_of
     window_start = as_of - dt.timedelta(days=SUPPLY_WINDOW_DAYS - 1)
-    days = Decimal(SUPPLY_WINDOW_DAYS)
     used_loc: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     for mv in result.movements:
         if mv.kind == "used" and mv.date is not None and window_start <= mv.date <= as_of:
             used_loc[(mv.product, mv.location)] += mv.quantity
-    tol = result.options.tolerance
-    usable: dict[tuple[str, str], list] = defaultdict(list)
-    products: dict[str, str | None] = {}
-    for l in result.lots:
-        products.setdefault(l.product, l.unit)
-        if l.derived_remaining > tol and (l.expiration is None or l.expiration >= as_of):
-            usable[(l.product, l.location)].append(l)
-    per_product: dict[str, list] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])  # on hand, used, risk q, risk $
-    for (product, loc), lots in usable.items():
-        acc = per_product[product]
-        acc[0] += sum((l.derived_remaining for l in lots), ZERO)
-        rate = DIVISION.divide(used_loc.get((product, loc), ZERO), days)
-        t = ZERO  # days of use already spoken for by earlier-expiring lots
-        for l in sorted((l for l in lots if l.expiration is not None),
-                        key=lambda l: (l.expiration, l.received_date or dt.date.min, l.lot_key)):
-            q = l.derived_remaining
-            left = Decimal((l.expiration - as_of).days)  # days as_of+1 .. expiration
-            if rate > 0:
-                can = min(q, max(ZERO, rate * (left - t)))
-                t += DIVISION.divide(can, rate)
-            else:
-                can = ZERO
-            risk = q - can
-            if risk > 0:
-                acc[2] += risk
-                if l.unit_cost is not None:
-                    acc[3] += risk * l.unit_cost
-    for (product, _), q in used_loc.items():
-        per_product[product][1] += q
-    out = []
-    for product in sorted(set(per_product), key=str.casefold):
-        on_hand, used, rq, rv = per_product[product]
-        daily = DIVISION.divide(used, days)
-        out.append(SupplyLine(
-            product=product, unit=products.get(product), on_hand=on_hand, used_in_window=used,
-            daily_use=daily.quantize(SHARE),
-            days_of_supply=DIVISION.divide(on_hand, daily).quantize(Decimal("0.1")) if daily > 0 else None,
-            quantity_at_risk=rq.quantize(SHARE), value_at_risk=rv.quantize(Decimal("0.01"))))
-    return tuple(out)
+    return supply_from_use(result, used_loc)

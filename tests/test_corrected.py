@@ -348,13 +348,19 @@ def test_formula_injection_stays_text_in_copies_lists_and_csv(tmp_path):
     assert HOSTILE_LOT in [c.value for c in cells]
 
 
-def test_workbook_with_a_chart_gets_a_change_list_not_a_copy(tmp_path):
+def charted_book(tmp_path):
+    """The clinic's workbook with a bar chart on its Summary tab (openpyxl would drop it)."""
     src = clinic_book(tmp_path / "charted.xlsx")
     wb = openpyxl.load_workbook(src)
     ch = BarChart()
     ch.add_data(Reference(wb["Inventory"], min_col=5, min_row=3, max_row=8), titles_from_data=True)
     wb["Summary"].add_chart(ch, "D2")
     wb.save(src)
+    return src
+
+
+def test_workbook_with_a_chart_gets_a_change_list_not_a_copy(tmp_path):
+    src = charted_book(tmp_path)
     before = sha(src)
     assert unsupported_content(src) == ["a chart"]
     result, loaded = reconcile([src])
@@ -598,12 +604,7 @@ def test_a_workbook_too_big_to_copy_gets_its_list_for_its_size_whatever_else_it_
     million rows that was half a gigabyte of XML read for a copy never made)."""
     import lotsync.writers.corrected as corrected
 
-    src = clinic_book(tmp_path / "charted.xlsx")
-    wb = openpyxl.load_workbook(src)
-    ch = BarChart()
-    ch.add_data(Reference(wb["Inventory"], min_col=5, min_row=3, max_row=8), titles_from_data=True)
-    wb["Summary"].add_chart(ch, "D2")
-    wb.save(src)
+    src = charted_book(tmp_path)
     before = sha(src)
     result, loaded = reconcile([src])
     monkeypatch.setattr(corrected, "MAX_COPY_ROWS", 3)

@@ -170,22 +170,7 @@ def visit_rows(result: Result) -> dict[tuple, _Row]:
             r = rows[k] = _Row()
             r.date, r.product, r.provider, r.has_provider = m.date, m.product, m.provider, True
             tables.setdefault((t.file, t.sheet), t)
-    visit_tables = {(i.file, i.sheet) for i in result.inputs if i.kind == "visits"}
-    for f in result.findings:
-        if f.code not in ROW_CODES:
-            continue
-        s = f.source
-        if (s.file, s.sheet) not in visit_tables or s.row is None:
-            continue
-        k = (s.file, s.sheet, s.row)
-        r = rows.get(k)
-        if r is None:
-            r = rows[k] = _Row()
-            r.date, r.product = f.date, f.product
-        if f.code in GAP_CODES:
-            r.gap = True
-        elif f.code == "FEFO_VIOLATION":
-            r.fefo = True
+    _mark_finding_rows(result, rows)
     for k, r in rows.items():  # rows that took nothing: the provider from the sheet's cells
         if r.has_provider:
             continue
@@ -252,8 +237,14 @@ def compute_periods(result: Result, date_from: dt.date | None = None,
 def _finding_rows(result: Result) -> dict[tuple, _Row]:
     """The visit rows with a row finding, keyed (file, sheet, row), dated by their first
     such finding (a row that also took from a lot is re-dated by its movement)."""
+    return _mark_finding_rows(result, {})
+
+
+def _mark_finding_rows(result: Result, rows: dict[tuple, _Row]) -> dict[tuple, _Row]:
+    """Mark the gaps and FEFO violations of visit rows in `rows` (keyed (file, sheet,
+    row)), adding a row dated and named by its first row finding where `rows` lacks it.
+    One loop for `visit_rows` (rows from the movements first) and `_finding_rows`."""
     visit_tables = {(i.file, i.sheet) for i in result.inputs if i.kind == "visits"}
-    rows: dict[tuple, _Row] = {}
     for f in result.findings:
         if f.code not in ROW_CODES:
             continue

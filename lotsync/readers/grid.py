@@ -234,6 +234,16 @@ class _ListLike:
 
     __rmul__ = __mul__
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list of rows (or another Grid) holding the same rows, as a list is."""
+        if isinstance(other, (Grid, GridView)):
+            return len(self) == len(other) and list(self) == list(other)
+        if isinstance(other, list):
+            return len(self) == len(other) and list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 class Grid(_ListLike, Sequence):
     """A sheet's rows, held column by column (see the module doc); a sparse sheet's as row
@@ -310,15 +320,6 @@ class Grid(_ListLike, Sequence):
             return v[start:stop]
         return list(map(v.__getitem__, c[start:stop]))
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Grid, GridView)):
-            return len(self) == len(other) and list(self) == list(other)
-        if isinstance(other, list):
-            return len(self) == len(other) and list(self) == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         if self._n <= 20:
             return f"Grid({list(self)!r})"
@@ -352,15 +353,6 @@ class GridView(_ListLike, Sequence):
         if r.step == 1:
             return self._grid.column(j, r.start, r.stop)
         return [row[j] if j < len(row) else None for row in self]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Grid, GridView)):
-            return len(self) == len(other) and list(self) == list(other)
-        if isinstance(other, list):
-            return len(self) == len(other) and list(self) == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"GridView({self._range.start}:{self._range.stop} of {self._grid!r})"
