@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 
-
 class Kind(str, Enum):
     INVENTORY = "inventory"
     VISITS = "visits"
