@@ -291,6 +291,8 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
     if kind is not Kind.PRODUCTS and "product" in allowed and "product" not in readings:
         _read_code_as_product(headers, taken, readings)  # a catalog without names is none
     if "date" in required and "date" not in readings:
+        _read_dated_visit_as_date(sh, idx, readings)
+    if "date" in required and "date" not in readings:
         _read_timestamp_as_date(sh, idx, headers, taken, readings)
     unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
     total = sum(r.confidence for r in readings.values())
@@ -319,6 +321,20 @@ def _read_code_as_product(headers: dict[int, str], taken: set[int], readings: di
 TIMESTAMP_WORDS = frozenset({"created", "create", "verified", "checked", "entered", "logged", "scanned"})
 NOT_EVENT_TIME = frozenset({"updated", "update", "modified", "changed", "deleted", "approved", "birth",
                             "expiration", "by"})
+
+
+def _read_dated_visit_as_date(sh: "_Sheet", idx: int, readings: dict[str, Reading]) -> None:
+    """A column read as the visit's ID whose values are dates (`Appointment`, `Visit`
+    holding 2026-03-02, ...) names the visit by its date: it is the visit's date, and no
+    ID (an ID of dates would make every visit of a day one visit). Before the time-stamp
+    rule, so a row's `Created` stamp never dates a visit that has its appointment's date."""
+    r = readings.get("visit_id")
+    if r is None or r.by_mapping:
+        return
+    p = sh.profile(idx, r.index)
+    if p.judged() and p.dates > 0.5:
+        del readings["visit_id"]
+        readings["date"] = Reading("date", r.header, r.index, r.confidence, r.words)
 
 
 def _read_timestamp_as_date(sh: "_Sheet", idx: int, headers: dict[int, str], taken: set[int],
