@@ -164,3 +164,26 @@ def test_detection_reads_a_bounded_number_of_rows_however_long_the_sheet(sheets)
     det = detect_table(RawSheet(file=visits.file, sheet=visits.sheet, rows=rows), Mapping())
     assert det.kind is Kind.VISITS and det.columns["quantity"].header == "Units Used"
     assert _CountingRows.reads < 20_000, _CountingRows.reads
+
+
+def test_a_mostly_blank_column_of_a_grid_samples_the_same_cells_as_its_rows_would():
+    """A sheet held as a Grid gives a column a block at a time (no row built for a blank
+    cell); the sampled cells, their rows and the totals rows skipped are the list's."""
+    import datetime as dt
+
+    from lotsync.readers.grid import Grid
+
+    rows: list[list[object]] = [["Date", "Product", "Notes"]]
+    for i in range(12_000):
+        note = None
+        if i in (5, 9_000, 9_001, 11_999):
+            note = "see chart"
+        elif i == 9_500:
+            note = "   "
+        rows.append([dt.date(2026, 1, 1), "Botox", note] if i % 7 else [dt.date(2026, 1, 2), "Botox"])
+    rows[9_001][0] = "Total"  # a totals row: its note is no value of the column
+    grid = Grid.from_rows(rows)
+    assert isinstance(RawSheet(file="v.xlsx", sheet="T", rows=rows).rows, Grid)
+    for col, start, limit in ((2, 1, 50), (2, 7, 2), (0, 1, 3), (1, 11_990, 50), (5, 1, 50)):
+        assert first_cells(grid, col, start, limit) == first_cells(rows, col, start, limit)
+    assert [i for i, _ in first_cells(grid, 2, 1, 50)] == [6, 9_002, 12_000]  # 9,001 is the totals row
