@@ -165,3 +165,19 @@ def output_bytes(out: Path) -> bytes:
                     data = b"".join(z.read(n) for n in z.namelist())
             blob += data
     return blob
+
+
+def bench_generator():
+    """bench/generate.py's `generate(n, out_dir, n_lots=..., seed=..., verbose=...)`, the
+    bench practice's writer (bench/ is not a package; loaded from its file once)."""
+    import importlib.util
+    import sys
+
+    module = sys.modules.get("bench_generate")
+    if module is None:
+        path = Path(__file__).resolve().parents[1] / "bench" / "generate.py"
+        spec = importlib.util.spec_from_file_location("bench_generate", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_generate"] = module
+        spec.loader.exec_module(module)
+    return module.generate

@@ -16,8 +16,6 @@ SAMPLE values below it from those. These tests hold the three promises of that c
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -31,22 +29,14 @@ from lotsync.tables.headers import KIND_FIELDS
 from lotsync.tables.mapping import Mapping
 from lotsync.tables.profile import profile_column, profile_of, first_cells, vetoes
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench_generate():
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_generate"] = module
-    spec.loader.exec_module(module)
-    return module.generate
+from helpers import bench_generator
 
 
 @pytest.fixture(scope="module")
 def sheets(tmp_path_factory) -> list[RawSheet]:
     """The bench practice (3,000 visit rows, its xlsx and csv) and the demo practice."""
     bench = tmp_path_factory.mktemp("bench")
-    _bench_generate()(3000, bench, n_lots=300, verbose=False)
+    bench_generator()(3000, bench, n_lots=300, verbose=False)
     demo = tmp_path_factory.mktemp("demo")
     write_demo_practice(demo)
     return read_sources([str(bench / "inventory.xlsx"), str(bench / "visits.xlsx"),

@@ -4,12 +4,8 @@ merging gives the same report.json, byte for byte, as reconciling it whole."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-import pytest
 
 from lotsync import pipeline
 from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
@@ -18,15 +14,7 @@ from lotsync.reconcile.partition import (merge_parts, product_groups, reconcile_
                                          reconcile_partitioned, split_practice)
 from lotsync.writers.json_report import write_report_json
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _generate():
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_generate"] = module
-    spec.loader.exec_module(module)
-    return module.generate
+from helpers import bench_generator
 
 
 def _report_bytes(result, out: Path) -> bytes:
@@ -53,7 +41,7 @@ def test_demo_practice_in_parts_gives_the_same_report(tmp_path: Path) -> None:
 
 
 def test_generated_practice_in_parts_gives_the_same_report(tmp_path: Path) -> None:
-    _generate()(3000, tmp_path / "gen", n_lots=300, seed=7, verbose=False)
+    bench_generator()(3000, tmp_path / "gen", n_lots=300, seed=7, verbose=False)
     files = [tmp_path / "gen" / "inventory.xlsx", tmp_path / "gen" / "visits.xlsx"]
     n = _same_report_whole_and_in_parts(files, Options(as_of=dt.date(2026, 1, 1)), tmp_path)
     assert n > 10
