@@ -243,8 +243,14 @@ class SweepBooker(Booker):
                     lot.first_received_ord, lot.expiration, lot.fefo_group, lot.fefo_pos)
             lot, pk, f, dup_class, first_ord, exp, group, pos = m
             qty = v.quantity
+            # the key is added now (one hash, not a test and an add) and taken out again
+            # before a row goes to the reference, which judges it on its own state
             dup_key = (v.patient, v.provider, dup_class, qty)
-            if dup_key in seen or day < first_ord:
+            n_seen = len(seen)
+            seen_add(dup_key)
+            if len(seen) == n_seen or day < first_ord:
+                if len(seen) != n_seen:
+                    seen.discard(dup_key)
                 book_visit(i)
                 t = takes[i]
                 add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
@@ -253,7 +259,7 @@ class SweepBooker(Booker):
             q = qty * f if f is not None else qty
             if exp is not None:
                 slow = date > exp
-                if not slow and group is not None and q > 0:
+                if not slow and group is not None and q > ZERO:
                     stocked = group.stocked
                     # only a lot earlier in FEFO order can be a better one; usually none holds stock
                     if stocked and stocked[0] < pos:
@@ -262,13 +268,13 @@ class SweepBooker(Booker):
                         # FEFO_VIOLATION: the reference says it
                         slow = lo < hi and group.first_at_least(lo, hi, q) >= 0
                 if slow:
+                    seen.discard(dup_key)
                     book_visit(i)
                     t = takes[i]
                     add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
                               t.inferred, t.product_key)
                     continue
-            # the common row: nothing to report, book it
-            seen_add(dup_key)
+            # the common row: nothing to report, book it (its duplicate key is in `seen`)
             if lot.cur_day != day:
                 # the day the lot last moved is over: judged only when it ended below
                 # -tolerance or the one before did (`_close_day`); else nothing changes
@@ -279,7 +285,7 @@ class SweepBooker(Booker):
             balance = before - q
             lot.balance = balance
             if group is not None:
-                if (before > 0) is (balance > 0):
+                if (before > ZERO) is (balance > ZERO):  # Decimal to Decimal: no int converted
                     group._dirty[pos] = balance  # still (or still not) stocked
                 else:
                     group.update(pos, balance)
