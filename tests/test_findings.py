@@ -600,3 +600,55 @@ def test_the_first_receipt_in_sheet_order_is_files_as_listed(book):
     b = book({"Receiving": [RECV, botox(cost=7)]}, name="b.xlsx")
     assert where(one(reconcile_files([a, b]), "COST_CONFLICT"))[0] == "b.xlsx"
     assert where(one(reconcile_files([b, a]), "COST_CONFLICT"))[0] == "a.xlsx"
+
+
+# --- finding ids: assign_ids made through the slots equals the dataclasses.replace version ---
+
+
+def _ids_by_replace(findings):
+    """assign_ids as it was written before (the reference): Counter and dataclasses.replace."""
+    import hashlib
+    from collections import Counter
+    from dataclasses import replace
+    seen: Counter[str] = Counter()
+    out = []
+    for f in findings:
+        s = f.source
+        content = "\x1f".join(map(str, (
+            f.code, s.file.rsplit("/", 1)[-1], s.sheet, s.column, f.product, f.lot,
+            f.location, f.date, f.quantity, f.identity)))
+        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]
+        seen[digest] += 1
+        if seen[digest] > 1:
+            digest = hashlib.sha256(f"{content}\x1f{seen[digest]}".encode()).hexdigest()[:16]
+        out.append(replace(f, id=digest))
+    return out
+
+
+def test_finding_ids_equal_the_replace_reference_for_repeated_and_distinct_findings():
+    from lotsync.findings import assign_ids, make_finding
+    from lotsync.model import Source
+    src = Source(file="/x/Visits.xlsx", sheet="Treatments", row=4, column="Lot", cell="E4")
+    base = [make_finding("DUPLICATE_ENTRY", "twice", src, identity="abc", product="Botox",
+                         lot="C1", location="Main", date=date(2026, 1, 2), quantity=Decimal("20"),
+                         suggestion="Delete it"),
+            make_finding("MISSING_COST", "no cost", src, value=Decimal("1.50"))]
+    findings = base * 3 + [make_finding("EXPIRING_SOON", "soon", Source("a.csv", None, None, None, None))]
+    got, want = assign_ids(findings), _ids_by_replace(findings)
+    assert got == want
+    assert [f.id for f in got] == [f.id for f in want]
+    assert len({f.id for f in got}) == len(got)  # a pasted row's findings are told apart
+    assert all(g.__class__ is w.__class__ and g.suggestion == w.suggestion for g, w in zip(got, want))
+
+
+def test_finding_ids_on_the_demo_practice_equal_the_replace_reference(tmp_path):
+    from dataclasses import replace
+    from lotsync import pipeline
+    from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
+    from lotsync.findings import assign_ids
+    from lotsync.reconcile import Options
+    files = write_demo_practice(tmp_path / "demo")
+    result, _ = pipeline.run([str(f) for f in files], Options(as_of=DEMO_AS_OF))
+    blank = [replace(f, id="") for f in result.findings]
+    assert len(blank) > 20
+    assert assign_ids(blank) == _ids_by_replace(blank) == list(result.findings)
