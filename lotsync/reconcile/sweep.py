@@ -46,7 +46,25 @@ five Decimal operations), 138,000 VisitCogs to build, and the rows the reference
 (2% of the rows: their open-vial evidence, near-key search and findings are a quarter
 of the stage at 1M).
 
-Rejected alternatives: balances per lot by cumulative sums over arrays (NEGATIVE_BALANCE,
+Fourth pass (measured unprofiled at 200k, the bench practice's typed rows, interleaved with
+main's sweep; cProfile inflates this loop two- to threefold): the sweep is ~0.75 s CPU, of
+which the rows handed to the reference ~0.13 s (2.3% of the rows, ~28 µs each: near-key
+search, findings, inference), the movements the periods need ~0.2 s (`used_movement`), and
+the common-row loop ~0.42 s (~2 µs a row), of which the COGS adds are nearly half (~0.19 s).
+The duplicate key is now hashed once per common row (added at once, taken out again for a
+row going to the reference) and stock is tested Decimal to Decimal (`> ZERO`: an int
+operand is converted per comparison): the loop 0.45 -> 0.415 s.
+
+Rejected alternatives: per-lot (or per product and location) array booking for the
+partitions holding only common rows: on the bench practice none does (0 of 100 product and
+location partitions at 200k; the ~2% of rows without a lot fall everywhere), and a rare
+row may take from any lot of its group (inference), so such a path would never run there;
+and the COGS adds (nearly half the loop) and the movements stay a step per row whatever
+books the balances. Balances as
+scaled ints: the Decimal operations on a lot's balance are ~4 of the row's ~40 steps
+(~70 ns a row against an int's, ~0.07 s at 1M), while every rule of the reference, the
+FEFO tree and the checks read `Lot.balance` as a Decimal: a conversion at each hand-off for
+less than 1% of the run. Balances per lot by cumulative sums over arrays (NEGATIVE_BALANCE,
 counts, transfers and inference all need the running state of *other* lots in global
 order, so the rule rows would walk anyway; numpy is available now, through pandas, but
 after the memo and the FEFO shortcut a common row costs about 1 µs, and the arrays would
