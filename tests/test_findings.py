@@ -652,3 +652,27 @@ def test_finding_ids_on_the_demo_practice_equal_the_replace_reference(tmp_path):
     blank = [replace(f, id="") for f in result.findings]
     assert len(blank) > 20
     assert assign_ids(blank) == _ids_by_replace(blank) == list(result.findings)
+
+
+@pytest.mark.parametrize("first, code", [
+    (visit(date(2026, 3, 4)), None),  # a common row: booked in the sweep's fast lane
+    (visit(date(2026, 3, 4), lot="C1111C1"), "EXPIRED_USE"),  # the rest: handed to the reference
+    (visit(date(2026, 2, 20)), "USE_BEFORE_RECEIPT"),
+    (visit(date(2026, 3, 4), lot="C3709C8"), "FEFO_VIOLATION"),
+])
+def test_a_row_repeated_the_same_day_is_a_duplicate_whichever_booker_took_the_first(book, first, code):
+    """The sweep adds a row's duplicate key before its last checks and takes it out again
+    when the row goes to the reference booker: the repeat must still be the one flagged."""
+    from lotsync import pipeline
+    from lotsync.reconcile import Options, reconcile
+    path = book({"Receiving": [RECV, botox(), botox(lot="C3709C8", exp=date(2027, 6, 30)),
+                               botox(lot="C1111C1", exp=date(2026, 3, 2))],
+                 "Treatments": [TREAT, first, list(first), visit(first[0], patient="P2")]})
+    r = reconcile_files([path])
+    assert [where(f)[2] for f in found(r, "DUPLICATE_ENTRY")] == [3]
+    on_rows = {f.code for f in r.findings if f.source.sheet == "Treatments"} - {"DUPLICATE_ENTRY"}
+    assert (code in on_rows) if code else not on_rows  # the first row took the path named
+    _, loaded = pipeline.run([path], Options(as_of=AS_OF))
+    ref = reconcile(loaded.practice, Options(as_of=AS_OF), loaded.inputs, loaded.findings,
+                    reference=True)
+    assert r.findings == ref.findings and r.lots == ref.lots and r.cogs == ref.cogs
