@@ -121,7 +121,7 @@ _REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id|([a-z]+(?:[A-Z][a-z]+)*)Id|id_
 #: Producto`, `Número de artículo`, `Réf. produit`: a code or number, not the product).
 #: Only the header's own word counts: `NDC Description` is a description (`ndc` only
 #: expands to code), `Code produit` is a code.
-HEAD_FIRST = frozenset({"code", "codigo", "id", "codice", "clave", "numero", "nro", "num", "ref", "rang",
+HEAD_FIRST = frozenset({"code", "codigo", "cod", "cd", "cdg", "id", "codice", "clave", "numero", "nro", "num", "ref", "rang",
                         "reference", "referencia", "riferimento"})
 #: Brazilian public-health exports (DATASUS, e-SUS) prefix every lower-case snake_case column
 #: with what it holds: `no_` nome (the name of), `nu_` numero, `dt_` data, `sg_` sigla,
@@ -130,8 +130,16 @@ HEAD_FIRST = frozenset({"code", "codigo", "id", "codice", "clave", "numero", "nr
 #: export counts with it (`no_of_units`, `no_doses`, `no_vials_received`: a quantity or
 #: package word follows, alone or with a movement word), so `no_dose_imunobiologico` is the
 #: dose's name.
-_PREFIXED = re.compile(r"(no|nu|dt|sg|ds|co)_([a-z]+(?:_[a-z]+)*)")
-PREFIX_WORDS = {"no": "nome", "nu": "numero", "dt": "data", "sg": "sigla", "ds": "descricao", "co": "codigo"}
+#: The same convention is the house style of many Portuguese, Spanish and Italian databases
+#: and ERP exports (detect7): `qt_`/`qtd_` quantidade, `vl_`/`vlr_` valor (money), `cd_`
+#: codigo, `nm_` nome, `nr_` numero, `tp_` tipo, and `fl_`/`flg_`/`ind_` a yes/no flag (which
+#: names no field: `fl_vencido` is "expired?", not the expiration). `vl_` is the value here,
+#: never the vial that a bare `VL` abbreviates.
+_PREFIXED = re.compile(r"(no|nu|dt|sg|ds|co|qt|qtd|qtde|vl|vlr|cd|nm|nr|tp|fl|flg|ind)_([a-z]+(?:_[a-z]+)*)")
+PREFIX_WORDS = {"no": "nome", "nu": "numero", "dt": "data", "sg": "sigla", "ds": "descricao", "co": "codigo",
+                "qt": "quantidade", "qtd": "quantidade", "qtde": "quantidade", "vl": "valor", "vlr": "valor",
+                "cd": "codigo", "nm": "nome", "nr": "numero", "tp": "tipo", "fl": "flag", "flg": "flag",
+                "ind": "flag"}
 #: A product's attribute put last (`productBrand`, `vaccine_brand`, `productColor`): with a word
 #: naming the product before it, the header names the attribute; a bare `Brand` or `Brand
 #: Name` is still the product where nothing else names it.
@@ -162,10 +170,30 @@ _ELISION = re.compile(r"(?<![A-Za-z])([dlDL]|[Dd]ell|[Nn]ell|[Qq]u)['’](?=[A-Z
 _SLASH_PER = re.compile(r"(?<=[a-z]{2})/(?=[A-Za-z]{2})|(?<=[A-Z]{2})/(?=[A-Za-z]{2})")
 
 
+#: `Date/Time`, `Date / Time`, `DATE-TIME`: one moment, the date (HL7 and Excel exports).
+_DATE_TIME = re.compile(r"(?i)\bdate\s*[/-]\s*time\b")
+#: `Adjust Qty. By`, `Increase Quantity By` (NetSuite's adjustment import): `by` after a
+#: quantity, last, is the amount the stock changes by, not a person.
+_AMOUNT_BY = re.compile(r"(?i)\b(qty|qnty|quantity|amount|amt|units)\.?\s+by\s*$")
+#: `doseQuantity.value`, `quantity.value`, `dosage.dose.value` (FHIR and JSON exports flattened
+#: to columns): the element's `.value` is the element itself.
+_PATH_VALUE = re.compile(r"([A-Za-z]+(?:\.[A-Za-z]+)*)\.value")
+
+
+def rewrite_header(header: str) -> str:
+    """The header as the words it stands for, before they are split: `Date/Time` is one
+    word (datetime), a quantity `by` is no role, a flattened path's `.value` is its element."""
+    m = _PATH_VALUE.fullmatch(header)
+    if m is not None:
+        header = m.group(1)
+    header = _DATE_TIME.sub("datetime", header)
+    return _AMOUNT_BY.sub(r"\1", header)
+
+
 def split_words(header: str) -> list[str]:
     """`LOT_EXPIRATION_DATE` -> lot expiration date; `qtyOnHand` -> qty on hand;
     `Rec'd` -> recd; `Cost ($)` -> cost $; `Nº` -> number; `Prix d'achat` -> prix d achat."""
-    s = _ELISION.sub(r"\1 ", strip_accents(str(header)))
+    s = _ELISION.sub(r"\1 ", strip_accents(rewrite_header(str(header))))
     s = s.replace("'", "").replace("’", "")
     s = _SLASH_PER.sub(" per ", s)
     s = s.replace("º", " no ").replace("°", " no ").replace("#", " # ")
