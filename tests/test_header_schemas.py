@@ -202,7 +202,73 @@ PREFIXES = [
     ("expired_flag", I, None), ("lot_tracked_ind", P, None), ("count_qty", C, "counted"), ("count_dt", C, "date"),
 ]
 
-ALL = SAP + ODOO + NETSUITE_DYNAMICS + ZOHO_QB_XERO + COMMERCE + HEALTH + LANGUAGES + PREFIXES
+#: Every field's key noun and qualifiers (lot/batch, expiry, quantity received / used / on
+#: hand / counted, unit and total cost, product, supplier, patient, provider, location, reason,
+#: date, received and count dates, type, unit, staff, invoice) in each of the six languages, as
+#: a clinic's or a supplier's own sheet would head them, with the usual abbreviations.
+#: Left out as undecidable from the header alone: Portuguese `Unidade` (a unit, or a health
+#: unit: the clinic), `Un.`, `Nº da Nota` (`nota` is a note in Spanish and Italian), French
+#: `N° BL` (blind3 labels a bare `BL` none), German `Los` (a Spanish article), `P. Unitario`.
+MATRIX = {
+"es": [("Lote",I,"lot"),("N° Lote",I,"lot"),("Número de Lote",I,"lot"),("Partida",I,"lot"),("Fecha de Expiración",I,"expiration"),("Expira",I,"expiration"),("Fecha Exp.",I,"expiration"),("F. Caducidad",I,"expiration"),
+ ("Cantidad Recibida",I,"quantity"),("Cant. Rec.",I,"quantity"),("Unidades Recibidas",I,"quantity"),("Cantidad Ingresada",I,"quantity"),("Cantidad Utilizada",V,"quantity"),("Cantidad Usada",V,"quantity"),("Unidades Inyectadas",V,"quantity"),("Cantidad Administrada",V,"quantity"),
+ ("Existencia",I,"remaining"),("En Existencia",I,"remaining"),("Stock Actual",I,"remaining"),("Cantidad Disponible",I,"remaining"),("Cantidad en Mano",I,"remaining"),("Saldo",I,"remaining"),("Cantidad Restante",I,"remaining"),
+ ("Cantidad Contada",C,"counted"),("Conteo Físico",C,"counted"),("Cant. Física",C,"counted"),("Inventario Físico",C,"counted"),("Fecha de Conteo",C,"date"),("Fecha Inventario",C,"date"),
+ ("Costo Unitario",I,"unit_cost"),("Precio Unitario",I,"unit_cost"),("Costo Unit.",I,"unit_cost"),("Costo Total",I,"total_cost"),("Importe",I,"total_cost"),
+ ("Producto",I,"product"),("Descripción",I,"product"),("Artículo",I,"product"),("Medicamento",V,"product"),("Proveedor",I,"supplier"),("Paciente",V,"patient"),("Nombre del Paciente",V,"patient"),
+ ("Profesional",V,"provider"),("Médico Tratante",V,"provider"),("Aplicado por",V,"provider"),("Ubicación",I,"location"),("Sucursal",V,"location"),("Motivo",A,"reason"),("Razón",A,"reason"),("Fecha",V,"date"),
+ ("Fecha de Atención",V,"date"),("Fecha de Recepción",I,"received_date"),("Fecha Ingreso",I,"received_date"),("Tipo de Ajuste",A,"type"),("Unidad",I,"unit"),("U. Medida",I,"unit"),("Registrado por",A,"staff"),
+ ("Cant. Desechada",A,"quantity"),("Nº de Factura",I,"invoice"),("Folio",I,"invoice"),("Remisión",I,"invoice")],
+"pt": [("Lote",I,"lot"),("Nº do Lote",I,"lot"),("Número do Lote",I,"lot"),("Validade",I,"expiration"),("Data de Vencimento",I,"expiration"),("Venc.",I,"expiration"),("Dt. Venc.",I,"expiration"),
+ ("Quantidade Recebida",I,"quantity"),("Qtd. Recebida",I,"quantity"),("Qtde. Entrada",I,"quantity"),("Quantidade Utilizada",V,"quantity"),("Qtd Usada",V,"quantity"),("Unidades Aplicadas",V,"quantity"),("Quantidade Administrada",V,"quantity"),
+ ("Estoque",I,"remaining"),("Estoque Atual",I,"remaining"),("Saldo",I,"remaining"),("Qtd. Disponível",I,"remaining"),("Quantidade em Estoque",I,"remaining"),("Quantidade Restante",I,"remaining"),
+ ("Quantidade Contada",C,"counted"),("Contagem Física",C,"counted"),("Qtd. Física",C,"counted"),("Data da Contagem",C,"date"),("Data do Inventário",C,"date"),
+ ("Custo Unitário",I,"unit_cost"),("Preço Unitário",I,"unit_cost"),("Preço de Custo",I,"unit_cost"),("Custo Total",I,"total_cost"),("Valor Total",I,"total_cost"),
+ ("Produto",I,"product"),("Descrição",P,"product"),("Item",I,"product"),("Medicamento",V,"product"),("Fornecedor",I,"supplier"),("Paciente",V,"patient"),("Nome do Paciente",V,"patient"),
+ ("Profissional",V,"provider"),("Aplicador",V,"provider"),("Aplicado por",V,"provider"),("Local",I,"location"),("Motivo",A,"reason"),("Data",V,"date"),("Data do Atendimento",V,"date"),
+ ("Data de Recebimento",I,"received_date"),("Data de Entrada",I,"received_date"),("Tipo de Ajuste",A,"type"),("Unidade de Medida",I,"unit"),("Registrado por",A,"staff"),
+ ("Nota Fiscal",I,"invoice"),("Qtd. Descartada",A,"quantity"),("Quantidade Perdida",A,"quantity")],
+"fr": [("Lot",I,"lot"),("N° de lot",I,"lot"),("Numéro de lot",I,"lot"),("Date de péremption",I,"expiration"),("Péremption",I,"expiration"),("Date d'expiration",I,"expiration"),("DLC",I,"expiration"),
+ ("Quantité reçue",I,"quantity"),("Qté reçue",I,"quantity"),("Qté livrée",I,"quantity"),("Quantité utilisée",V,"quantity"),("Qté utilisée",V,"quantity"),("Unités injectées",V,"quantity"),("Quantité administrée",V,"quantity"),
+ ("Stock",I,"remaining"),("Stock actuel",I,"remaining"),("Stock disponible",I,"remaining"),("Qté en stock",I,"remaining"),("Quantité restante",I,"remaining"),("Solde",I,"remaining"),
+ ("Quantité comptée",C,"counted"),("Stock physique",C,"counted"),("Qté physique",C,"counted"),("Date d'inventaire",C,"date"),("Date du comptage",C,"date"),
+ ("Prix unitaire",I,"unit_cost"),("Coût unitaire",I,"unit_cost"),("Prix d'achat",I,"unit_cost"),("PU",I,"unit_cost"),("Montant",I,"total_cost"),("Total HT",I,"total_cost"),("Coût total",I,"total_cost"),
+ ("Produit",I,"product"),("Désignation",I,"product"),("Article",I,"product"),("Médicament",V,"product"),("Fournisseur",I,"supplier"),("Patient",V,"patient"),("Nom du patient",V,"patient"),
+ ("Praticien",V,"provider"),("Injecteur",V,"provider"),("Administré par",V,"provider"),("Emplacement",I,"location"),("Cabinet",V,"location"),("Motif",A,"reason"),("Raison",A,"reason"),("Date",V,"date"),
+ ("Date de l'acte",V,"date"),("Date de réception",I,"received_date"),("Date d'entrée",I,"received_date"),("Type d'ajustement",A,"type"),("Unité",I,"unit"),("Saisi par",A,"staff"),
+ ("N° de facture",I,"invoice"),("Qté perdue",A,"quantity"),("Qté jetée",A,"quantity")],
+"de": [("Charge",I,"lot"),("Chargen-Nr.",I,"lot"),("Chargennummer",I,"lot"),("Losnummer",I,"lot"),("Verfallsdatum",I,"expiration"),("Verfall",I,"expiration"),("Haltbar bis",I,"expiration"),("Ablaufdatum",I,"expiration"),
+ ("Menge",I,"quantity"),("Eingangsmenge",I,"quantity"),("Erhaltene Menge",I,"quantity"),("Gelieferte Menge",I,"quantity"),("Verbrauchte Menge",V,"quantity"),("Verabreichte Menge",V,"quantity"),("Einheiten injiziert",V,"quantity"),("Verbrauch",V,"quantity"),
+ ("Bestand",I,"remaining"),("Aktueller Bestand",I,"remaining"),("Lagerbestand",I,"remaining"),("Restmenge",I,"remaining"),("Verfügbar",I,"remaining"),("Verfügbare Menge",I,"remaining"),
+ ("Gezählte Menge",C,"counted"),("Zählbestand",C,"counted"),("Ist-Menge",C,"counted"),("Istmenge",C,"counted"),("Inventurmenge",C,"counted"),("Zähldatum",C,"date"),("Inventurdatum",C,"date"),
+ ("Einzelpreis",I,"unit_cost"),("Stückpreis",I,"unit_cost"),("Einkaufspreis",I,"unit_cost"),("Preis pro Einheit",I,"unit_cost"),("Gesamtpreis",I,"total_cost"),("Betrag",I,"total_cost"),("Gesamtbetrag",I,"total_cost"),
+ ("Produkt",I,"product"),("Artikel",I,"product"),("Bezeichnung",I,"product"),("Präparat",V,"product"),("Lieferant",I,"supplier"),("Patient",V,"patient"),("Patientenname",V,"patient"),
+ ("Behandler",V,"provider"),("Arzt",V,"provider"),("Verabreicht von",V,"provider"),("Lagerort",I,"location"),("Standort",V,"location"),("Grund",A,"reason"),("Bemerkung",A,"reason"),("Datum",V,"date"),
+ ("Behandlungsdatum",V,"date"),("Eingangsdatum",I,"received_date"),("Wareneingang",I,"received_date"),("Lieferdatum",I,"received_date"),("Buchungsart",A,"type"),("Einheit",I,"unit"),("Mengeneinheit",I,"unit"),("Erfasst von",A,"staff"),
+ ("Rechnungsnummer",I,"invoice"),("Lieferschein-Nr.",I,"invoice"),("Verworfene Menge",A,"quantity"),("Verlustmenge",A,"quantity")],
+"it": [("Lotto",I,"lot"),("N. Lotto",I,"lot"),("Numero lotto",I,"lot"),("Scadenza",I,"expiration"),("Data scadenza",I,"expiration"),("Data di scadenza",I,"expiration"),
+ ("Quantità ricevuta",I,"quantity"),("Q.tà ricevuta",I,"quantity"),("Qtà consegnata",I,"quantity"),("Quantità utilizzata",V,"quantity"),("Quantità usata",V,"quantity"),("Unità iniettate",V,"quantity"),("Quantità somministrata",V,"quantity"),
+ ("Giacenza",I,"remaining"),("Giacenza attuale",I,"remaining"),("Disponibilità",I,"remaining"),("Quantità disponibile",I,"remaining"),("Quantità residua",I,"remaining"),("Rimanenza",I,"remaining"),
+ ("Quantità contata",C,"counted"),("Giacenza fisica",C,"counted"),("Qtà rilevata",C,"counted"),("Data inventario",C,"date"),("Data conteggio",C,"date"),
+ ("Prezzo unitario",I,"unit_cost"),("Costo unitario",I,"unit_cost"),("Prezzo d'acquisto",I,"unit_cost"),("Importo",I,"total_cost"),("Costo totale",I,"total_cost"),("Totale",I,"total_cost"),
+ ("Prodotto",I,"product"),("Articolo",I,"product"),("Descrizione",I,"product"),("Farmaco",V,"product"),("Fornitore",I,"supplier"),("Paziente",V,"patient"),("Nome paziente",V,"patient"),
+ ("Medico",V,"provider"),("Operatore",V,"provider"),("Somministrato da",V,"provider"),("Ubicazione",I,"location"),("Sede",V,"location"),("Causale",A,"reason"),("Motivo",A,"reason"),("Data",V,"date"),
+ ("Data trattamento",V,"date"),("Data ricevimento",I,"received_date"),("Data arrivo",I,"received_date"),("Data carico",I,"received_date"),("Tipo movimento",A,"type"),("Unità di misura",I,"unit"),("Registrato da",A,"staff"),
+ ("N. fattura",I,"invoice"),("N. DDT",I,"invoice"),("Quantità scartata",A,"quantity"),("Qtà persa",A,"quantity")],
+"nl": [("Lot",I,"lot"),("Lotnummer",I,"lot"),("Partijnummer",I,"lot"),("Batch",I,"lot"),("Vervaldatum",I,"expiration"),("Houdbaar tot",I,"expiration"),("THT-datum",I,"expiration"),("Uiterste gebruiksdatum",I,"expiration"),
+ ("Aantal",I,"quantity"),("Ontvangen aantal",I,"quantity"),("Aantal ontvangen",I,"quantity"),("Geleverd aantal",I,"quantity"),("Gebruikt aantal",V,"quantity"),("Aantal gebruikt",V,"quantity"),("Eenheden geïnjecteerd",V,"quantity"),("Toegediende hoeveelheid",V,"quantity"),
+ ("Voorraad",I,"remaining"),("Huidige voorraad",I,"remaining"),("Beschikbaar",I,"remaining"),("Resterend",I,"remaining"),("Restant",I,"remaining"),
+ ("Geteld aantal",C,"counted"),("Getelde voorraad",C,"counted"),("Fysieke voorraad",C,"counted"),("Telling",C,"counted"),("Teldatum",C,"date"),("Inventarisdatum",C,"date"),
+ ("Inkoopprijs",I,"unit_cost"),("Stukprijs",I,"unit_cost"),("Prijs per eenheid",I,"unit_cost"),("Kostprijs",I,"unit_cost"),("Totaalbedrag",I,"total_cost"),("Bedrag",I,"total_cost"),("Totale kosten",I,"total_cost"),
+ ("Product",I,"product"),("Artikel",I,"product"),("Omschrijving",I,"product"),("Geneesmiddel",V,"product"),("Leverancier",I,"supplier"),("Patiënt",V,"patient"),("Naam patiënt",V,"patient"),("Cliënt",V,"patient"),
+ ("Behandelaar",V,"provider"),("Arts",V,"provider"),("Toegediend door",V,"provider"),("Locatie",I,"location"),("Vestiging",V,"location"),("Reden",A,"reason"),("Opmerking",A,"reason"),("Datum",V,"date"),
+ ("Behandeldatum",V,"date"),("Ontvangstdatum",I,"received_date"),("Leverdatum",I,"received_date"),("Datum ontvangst",I,"received_date"),("Soort mutatie",A,"type"),("Eenheid",I,"unit"),("Ingevoerd door",A,"staff"),
+ ("Factuurnummer",I,"invoice"),("Pakbonnummer",I,"invoice"),("Aantal weggegooid",A,"quantity"),("Verlies",A,"quantity")],
+}
+
+MATRIX_ROWS = [r for rows in MATRIX.values() for r in rows]
+
+ALL = SAP + ODOO + NETSUITE_DYNAMICS + ZOHO_QB_XERO + COMMERCE + HEALTH + LANGUAGES + PREFIXES + MATRIX_ROWS
 
 
 @pytest.mark.parametrize(("header", "kind", "field"), ALL, ids=[f"{k.value}:{h}" for h, k, _ in ALL])

@@ -448,11 +448,23 @@ def _known_by_length() -> dict[int, tuple[str, ...]]:
     return {n: tuple(ks) for n, ks in out.items()}
 
 
+#: German `von` and Italian `da` after a participle name who did it (`Verabreicht von`,
+#: `Erfasst von`, `Somministrato da`: by), as Spanish `por`, French `par` and Dutch `door` do
+#: always. Elsewhere `von` is where stock came from (`Von`, `Von Lager`) and `da` is "of the".
+AGENT_PREPOSITIONS = frozenset({"von", "da"})
+#: What a participle before such a preposition is read as: a movement or a record of one.
+PARTICIPLES = frozenset({"administered", "injected", "given", "used", "recorded", "entered", "performed",
+                         "counted", "checked", "applied", "treated", "dispensed", "received", "delivered",
+                         "signed", "created by", "created", "approved"})
+
+
 @lru_cache(maxsize=4096)
 def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """(expanded words, the header's own words, whether a spelling slip was corrected)."""
     v = vocabulary()
     own = split_words(header)
+    if len(own) >= 2 and own[-1] in AGENT_PREPOSITIONS and set(header_words(own[-2])[0]) & PARTICIPLES:
+        own = [*own[:-1], "by"]  # `Verabreicht von`: administered by
     out: list[str] = []
     fuzzy = False
     for w in own:
