@@ -443,6 +443,9 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
                     if have_req == len(required) and waste_seen is None:
                         waste_seen = (idx, why)
                     continue
+            if kind is Kind.COUNTS and hint is not Kind.COUNTS and not (entry and entry.kind) \
+                    and _balance_beside_a_movement(sh, idx, readings):
+                continue  # a receiving log with a running balance is no count
             n_opt = sum(f in readings for f in optional)
             marks = sum(1 for f in readings if f in KIND_MARKS[kind])
             if kind is Kind.PRODUCTS and _looks_like_visits(sh, idx):
@@ -482,6 +485,31 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
             sorted(readings.items(), key=lambda kv: kv[1].index)}
     readings = {f: readings[f] for f in cols}
     return Detection(sheet, kind, idx + 1, cols, tuple(unused), readings=readings)
+
+
+#: Words that name a count (`Counted`, `Physical Count`, `Qty (Phys. Inventory)`, `Count
+#: Date`): a counted column or a date decided by one of them is a count's own.
+COUNT_WORDS = frozenset({"counted", "count", "found", "physical", "stocktake", "recount", "shelf", "inventory"})
+
+
+def _balance_beside_a_movement(sh: _Sheet, idx: int, readings: dict[str, Reading]) -> bool:
+    """A count reading whose counted column is only a balance (`CLABS`, `Remaining
+    Quantity`, `available_quantity`: nothing names a count) and whose date names no count
+    (`Posting Date`, `BUDAT`, `in_date`), beside a column that reads as a quantity moved
+    (`MENGE`, `Quantity`): a ledger or receiving line with its running balance, as ERP
+    exports write them, not what a count found (detect7). A tab named as a count or a
+    mapping file's kind keeps the count reading."""
+    counted, dated = readings.get("counted"), readings.get("date")
+    if counted is None or counted.by_mapping or set(counted.words) & COUNT_WORDS:
+        return False
+    if dated is not None and set(dated.words) & COUNT_WORDS:
+        return False
+    for j, header, _ in sh.headers(idx):
+        if j != counted.index:
+            g = read_column(header, Kind.INVENTORY)
+            if g is not None and g.field == "quantity" and not set(g.words) & COUNT_WORDS:
+                return True
+    return False
 
 
 def _nearest(near: list[tuple[int, tuple, Kind, dict[str, Reading], int]]

@@ -1,0 +1,98 @@
+"""SPEC §1: a practice exported by the systems clinics and suppliers use reconciles as typed.
+
+Issue 9 (detect7): each style is the same clinic's workbook with its columns named as a
+published export schema names them (SAP MM technical fields, Dynamics 365 Business Central
+pages, a Brazilian database's type-prefixed columns, FHIR/HL7 immunization elements, Odoo
+field names); each must give exactly the lots, COGS, totals and finding codes of its
+plain-header twin (tests/test_detection_styles.py holds the twins of other styles).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import reconcile_files, write_book
+from lotsync.model import Kind
+from lotsync.readers.raw import RawSheet
+from lotsync.tables.detect import detect_table
+from lotsync.tables.mapping import Mapping
+from lotsync.writers.json_report import report_dict
+from test_detection_styles import COUNTS, D1, EXP1, EXP2, RECEIPTS, VISITS, WASTE, ledger
+
+#: style -> headers for (receiving, visits, waste, count)
+STYLES = {
+    "plain": (["Product", "Lot", "Expiration", "Date Received", "Qty", "Unit Cost", "Remaining"],
+              ["Date", "Patient", "Provider", "Product", "Lot", "Units"],
+              ["Date", "Product", "Lot", "Qty", "Type", "Reason"],
+              ["Date", "Product", "Lot", "Counted"]),
+    # SAP MM: a goods-receipt list (MSEG/MCHB with EKPO's net price), a scrapping list and a
+    # physical-inventory list (ISEG), by technical field name; visits from an HL7 RXA export
+    "sap_technical_names": (["MAKTX", "CHARG", "VFDAT", "BUDAT", "MENGE", "NETPR", "CLABS"],
+                            ["Date/Time Start of Administration", "Patient ID", "Administering Provider",
+                             "Product", "Substance Lot Number", "Administered Amount"],
+                            ["BUDAT", "MAKTX", "CHARG", "ERFMG", "BWART", "SGTXT"],
+                            ["ZLDAT", "MAKTX", "CHARG", "MENGE"]),
+    # Dynamics 365 Business Central: item ledger, item journal, physical inventory journal
+    "business_central": (["Description", "Lot No.", "Expiration Date", "Posting Date", "Quantity", "Unit Cost",
+                          "Remaining Quantity"],
+                         ["Posting Date", "Patient No.", "Salesperson Code", "Description", "Lot No.", "Quantity"],
+                         ["Posting Date", "Description", "Lot No.", "Quantity", "Entry Type", "Memo"],
+                         ["Posting Date", "Description", "Lot No.", "Qty. (Phys. Inventory)"]),
+    # a Brazilian clinic database export: every column typed by its prefix
+    "type_prefixes": (["nm_produto", "nr_lote", "dt_validade", "dt_recebimento", "qt_recebida", "vl_unitario",
+                       "qt_estoque"],
+                      ["dt_aplicacao", "nm_paciente", "nm_profissional", "nm_produto", "nr_lote", "qt_dose"],
+                      ["dt_movimento", "nm_produto", "nr_lote", "qt_movimento", "tp_movimento", "ds_motivo"],
+                      ["dt_contagem", "nm_produto", "nr_lote", "qt_contada"]),
+    # Odoo stock moves and quants by field name; visits as a FHIR Immunization export flattened
+    "odoo_and_fhir": (["product_id", "lot_id", "expiration_date", "in_date", "quantity", "price_unit",
+                       "available_quantity"],
+                      ["occurrenceDateTime", "patient", "performer", "vaccineCode.text", "lotNumber",
+                       "doseQuantity.value"],
+                      ["date", "product_id", "lot_id", "quantity", "move_type", "note"],
+                      ["inventory_date", "product_id", "lot_id", "inventory_quantity"]),
+}
+
+
+def _book(tmp_path, style: str) -> str:
+    rec, vis, waste, count = STYLES[style]
+    return write_book(tmp_path / f"{style}.xlsx", {
+        "Receiving": [rec, *map(list, RECEIPTS)], "Treatments": [vis, *map(list, VISITS)],
+        "Waste": [waste, *map(list, WASTE)], "Count": [count, *map(list, COUNTS)]})
+
+
+@pytest.mark.parametrize("style", [s for s in STYLES if s != "plain"])
+def test_a_workbook_exported_with_a_published_schemas_names_reconciles_like_its_plain_twin(tmp_path, style):
+    plain = reconcile_files([_book(tmp_path, "plain")])
+    styled = reconcile_files([_book(tmp_path, style)])
+    kinds = {i["sheet"]: i["kind"] for i in report_dict(styled)["inputs"]}
+    assert kinds == {"Receiving": "inventory", "Treatments": "visits", "Waste": "adjustments", "Count": "counts"}
+    assert ledger(styled) == ledger(plain)
+
+
+def test_an_sap_batch_stock_export_is_a_stock_sheet_read_by_its_field_names():
+    """MCHB by technical name (material, plant, storage location, batch, unrestricted stock)
+    with MCHA's expiry and MAKT's description: a stock sheet whose unrestricted stock is the
+    opening quantity, the plant the location, the material number left unread (a code)."""
+    rows = [["MATNR", "MAKTX", "WERKS", "LGORT", "CHARG", "VFDAT", "CLABS", "MEINS"],
+            ["100234", "Botox 100U", "1000", "0001", "C3709C3", EXP1, 150, "U"],
+            ["100871", "Juvederm Ultra", "1000", "0001", "JU8821", EXP2, 7, "SYR"],
+            ["100234", "Botox 100U", "1000", "0002", "C3710A1", EXP2, 40, "U"]]
+    det = detect_table(RawSheet(file="mchb.xlsx", sheet="Sheet1", rows=rows), Mapping())
+    assert det.kind is Kind.INVENTORY
+    got = {f: c.header for f, c in det.columns.items()}
+    assert got["product"] == "MAKTX" and got["lot"] == "CHARG" and got["expiration"] == "VFDAT"
+    assert got["quantity"] == "CLABS" and got["unit"] == "MEINS"
+    assert got["location"] in {"WERKS", "LGORT"}
+    assert "MATNR" not in got.values()
+
+
+def test_a_flag_prefixed_column_is_no_field_even_when_its_noun_is_one():
+    """`fl_vencido` ("expired?") beside `dt_validade`: the flag is not the expiration."""
+    rows = [["nm_produto", "nr_lote", "fl_vencido", "dt_validade", "qt_recebida", "dt_recebimento"],
+            ["Botox 100U", "C3709C3", "N", EXP1, 200, D1], ["Juvederm Ultra", "JU8821", "N", EXP2, 10, D1],
+            ["Botox 100U", "C3710A1", "S", EXP1, 50, D1]]
+    det = detect_table(RawSheet(file="entrada.xlsx", sheet="entrada", rows=rows), Mapping())
+    assert det.kind is Kind.INVENTORY
+    assert det.columns["expiration"].header == "dt_validade"
+    assert "fl_vencido" not in {c.header for c in det.columns.values()}
