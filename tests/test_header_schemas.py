@@ -268,7 +268,27 @@ MATRIX = {
 
 MATRIX_ROWS = [r for rows in MATRIX.values() for r in rows]
 
-ALL = SAP + ODOO + NETSUITE_DYNAMICS + ZOHO_QB_XERO + COMMERCE + HEALTH + LANGUAGES + PREFIXES + MATRIX_ROWS
+#: ERPNext (frappe/erpnext doctypes Stock Ledger Entry, Batch), TOTVS Protheus (SX3 fields of
+#: SB1 products, SB8 lot balances, SD1 goods-in lines, SD3 movements: `<table alias>_<field>`),
+#: Dolibarr (llx_product_lot, llx_product_batch: `fk_` foreign keys), Zenoti (stock audit and
+#: consumption report columns, help.zenoti.com), VTrckS / vaccine inventory reconciliation.
+OTHER_ERPS = [
+    ("posting_date", A, "date"), ("item_code", I, None), ("item_name", I, "product"), ("warehouse", I, "location"),
+    ("actual_qty", A, "quantity"), ("incoming_rate", I, "unit_cost"), ("stock_value", I, "total_cost"),
+    ("voucher_no", I, "invoice"), ("batch_no", I, "lot"), ("stock_uom", I, "unit"), ("batch_id", I, "lot"),
+    ("manufacturing_date", I, None),
+    ("B1_DESC", P, "product"), ("B1_UM", P, "unit"), ("B1_COD", P, None), ("B8_LOTECTL", I, "lot"),
+    ("B8_DTVALID", I, "expiration"), ("B8_SALDO", I, "remaining"), ("B8_LOCAL", I, "location"),
+    ("D1_QUANT", I, "quantity"), ("D1_VUNIT", I, "unit_cost"), ("D1_TOTAL", I, "total_cost"), ("D1_DOC", I, "invoice"),
+    ("D1_FORNECE", I, "supplier"), ("D1_DTDIGIT", I, "received_date"), ("D1_COD", I, None), ("D3_TM", A, "type"),
+    ("D3_QUANT", A, "quantity"), ("D3_LOTECTL", A, "lot"),
+    ("batch", I, "lot"), ("eatby", I, "expiration"), ("qty", I, "quantity"), ("fk_product", I, "product"),
+    ("fk_entrepot", A, "location"), ("fk_user_author", A, "staff"), ("manufacturing_date", P, None),
+    ("Audited Quantity", C, "counted"), ("Audit Date", C, "date"), ("Audited Qty", C, "counted"),
+    ("Doses on Hand", I, "remaining"), ("Beginning Inventory", I, "quantity"), ("Ending Inventory", I, "remaining"),
+]
+
+ALL = SAP + ODOO + NETSUITE_DYNAMICS + OTHER_ERPS + ZOHO_QB_XERO + COMMERCE + HEALTH + LANGUAGES + PREFIXES + MATRIX_ROWS
 
 
 @pytest.mark.parametrize(("header", "kind", "field"), ALL, ids=[f"{k.value}:{h}" for h, k, _ in ALL])

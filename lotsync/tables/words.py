@@ -116,7 +116,9 @@ _DIGITS = re.compile(r"^\d+$")
 #: The same in a camelCase export (`itemId`, `locationId`, `productId`: a lower-case first
 #: letter, `Id` last) is a reference too; `ItemID` and `Item Id` stay a code.
 #: And with the id first, as French and Spanish exports write it (`id_lot`, `id_producto`).
-_REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id|([a-z]+(?:[A-Z][a-z]+)*)Id|id_([a-z]+(?:_[a-z]+)*)")
+#: And as a foreign key (`fk_product`, `fk_entrepot`: Dolibarr and other SQL exports).
+_REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id|([a-z]+(?:[A-Z][a-z]+)*)Id|id_([a-z]+(?:_[a-z]+)*)"
+                        r"|fk_([a-z]+(?:_[a-z]+)*)")
 #: Head nouns that French, Spanish, Portuguese and Italian put first (`Code Article`, `ID
 #: Producto`, `Número de artículo`, `Réf. produit`: a code or number, not the product).
 #: Only the header's own word counts: `NDC Description` is a description (`ndc` only
@@ -178,12 +180,16 @@ _AMOUNT_BY = re.compile(r"(?i)\b(qty|qnty|quantity|amount|amt|units)\.?\s+by\s*$
 #: `doseQuantity.value`, `quantity.value`, `dosage.dose.value` (FHIR and JSON exports flattened
 #: to columns): the element's `.value` is the element itself.
 _PATH_VALUE = re.compile(r"([A-Za-z]+(?:\.[A-Za-z]+)*)\.value")
+#: TOTVS Protheus names every column `<table alias>_<field>`, the alias a letter and a digit
+#: (`B8_LOTECTL`, `D1_QUANT`, `B1_DESC`): the alias names the table, not the column.
+_TABLE_ALIAS = re.compile(r"[A-Z][0-9]_([A-Z][A-Z0-9_]*)")
 
 
 def rewrite_header(header: str) -> str:
     """The header as the words it stands for, before they are split: `Date/Time` is one
-    word (datetime), a quantity `by` is no role, a flattened path's `.value` is its element."""
-    m = _PATH_VALUE.fullmatch(header)
+    word (datetime), a quantity `by` is no role, a flattened path's `.value` is its element,
+    a Protheus table alias is dropped."""
+    m = _PATH_VALUE.fullmatch(header) or _TABLE_ALIAS.fullmatch(header)
     if m is not None:
         header = m.group(1)
     header = _DATE_TIME.sub("datetime", header)
@@ -503,7 +509,7 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     if header.rstrip().endswith("?"):
         return ()  # `Expired?`, `Cold chain OK?`: a question is answered yes or no, a flag
     ref = _REFERENCE.fullmatch(header)
-    noun = (ref.group(1) or ref.group(2) or ref.group(3)) if ref else None
+    noun = (ref.group(1) or ref.group(2) or ref.group(3) or ref.group(4)) if ref else None
     noun = noun or _unprefixed(header)
     words, own, fuzzy = header_words(noun or header)
     if not words:
