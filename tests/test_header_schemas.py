@@ -268,6 +268,41 @@ MATRIX = {
 
 MATRIX_ROWS = [r for rows in MATRIX.values() for r in rows]
 
+#: Who, for whom, when and where in the six languages (aesthetic-clinic and salon roles, a
+#: client or a health service's user, injection and appointment dates, write-offs, the
+#: levels a stock starts and ends at, what was ordered, centres and fridges, units and
+#: packages, content per package, the products of an aesthetic clinic). `PA` (a physician
+#: assistant) is left out: two letters too many things stand for.
+ROLES_AND_PLACES = {
+"roles": [("Esteticista",V,"provider"),("Cosmetóloga",V,"provider"),("Kosmetikerin",V,"provider"),("Estetista",V,"provider"),("Schoonheidsspecialist",V,"provider"),
+ ("Verpleegkundige",V,"provider"),("Enfermeira",V,"provider"),("Infirmière injectrice",V,"provider"),("Médico Estético",V,"provider"),("Medico estetico",V,"provider"),
+ ("Aesthetic Nurse",V,"provider"),("Nurse Injector",V,"provider"),("RN",V,"provider"),("Beautician",V,"provider"),("Stylist",V,"provider"),
+ ("Artist",V,"provider"),("Dermatólogo",V,"provider"),("Dermatologue",V,"provider"),("Hautarzt",V,"provider"),("Huidarts",V,"provider"),("Tratante",V,"provider"),("Profissional responsável",V,"provider"),
+ ("Atendido por",V,"provider"),("Realizado por",V,"provider"),("Injected By",V,"provider"),("Behandelt von",V,"provider"),("Eseguito da",V,"provider"),("Uitgevoerd door",V,"provider"),("Effectué par",V,"provider")],
+"patients": [("Cliente",V,"patient"),("Nombre del Cliente",V,"patient"),("Klant",V,"patient"),("Klantnaam",V,"patient"),("Utente",V,"patient"),("Assistito",V,"patient"),("Kundin",V,"patient"),
+ ("Nom du client",V,"patient"),("Cliente / Paciente",V,"patient"),("Nº Historia",V,"patient"),("Nº Prontuário",V,"patient"),("N° dossier",V,"patient"),("Patiëntnummer",V,"patient"),("Patienten-ID",V,"patient")],
+"dates": [("Fecha de aplicación",V,"date"),("Data da aplicação",V,"date"),("Date d'injection",V,"date"),("Injektionsdatum",V,"date"),("Data iniezione",V,"date"),("Injectiedatum",V,"date"),
+ ("Data do procedimento",V,"date"),("Fecha del procedimiento",V,"date"),("Datum der Behandlung",V,"date"),("Fecha de la cita",V,"date"),("Data da consulta",V,"date"),("Date du rendez-vous",V,"date"),
+("Afspraakdatum",V,"date"),("Data appuntamento",V,"date"),("Fecha de movimiento",A,"date"),("Data do ajuste",A,"date"),("Date du mouvement",A,"date"),("Buchungsdatum",A,"date"),("Mutatiedatum",A,"date"),("Data movimento",A,"date")],
+"types": [("Tipo de baja",A,"type"),("Motivo de baja",A,"reason"),("Tipo de ajuste",A,"type"),("Tipo de movimentação",A,"type"),("Type de sortie",A,"type"),("Art der Ausbuchung",A,"type"),
+ ("Abschreibungsgrund",A,"reason"),("Tipo scarico",A,"type"),("Causale scarico",A,"reason"),("Soort afboeking",A,"type"),("Reden afboeking",A,"reason"),("Merma",A,"quantity"),("Qty Wasted",A,"quantity"),
+ ("Cantidad dada de baja",A,"quantity"),("Quantité sortie",A,"quantity"),("Ausbuchungsmenge",A,"quantity"),("Quantità scaricata",A,"quantity"),("Afgeboekt aantal",A,"quantity")],
+"levels": [("Stock inicial",I,"quantity"),("Existencia inicial",I,"quantity"),("Estoque inicial",I,"quantity"),("Stock initial",I,"quantity"),("Anfangsbestand",I,"quantity"),("Giacenza iniziale",I,"quantity"),("Beginvoorraad",I,"quantity"),
+ ("Stock final",I,"remaining"),("Existencia final",I,"remaining"),("Estoque final",I,"remaining"),("Endbestand",I,"remaining"),("Giacenza finale",I,"remaining"),("Eindvoorraad",I,"remaining"),
+ ("Stock mínimo",I,None),("Punto de reorden",I,None),("Ponto de pedido",I,None),("Meldebestand",I,None),("Punto di riordino",I,None),("Bestelpunt",I,None),("Cantidad pedida",I,None),("Quantidade pedida",I,None),("Bestellmenge",I,None),("Besteld aantal",I,None),("Quantità ordinata",I,None),("Qté commandée",I,None)],
+"places": [("Clínica",V,"location"),("Consultorio",V,"location"),("Filial",V,"location"),("Centre",V,"location"),("Center",V,"location"),("Centro",V,"location"),("Praxis",V,"location"),("Standort",V,"location"),
+ ("Vestiging",V,"location"),("Ambulatorio",V,"location"),("Studio",V,"location"),("Kliniek",V,"location"),("Salon",V,"location"),("Spa",V,"location"),("Almacén",I,"location"),("Armazém",I,"location"),("Lager",I,"location"),("Magazijn",I,"location"),("Magazzino",I,"location"),("Entrepôt",I,"location"),
+ ("Nevera",I,"location"),("Geladeira",I,"location"),("Frigo",I,"location"),("Kühlschrank",I,"location"),("Koelkast",I,"location"),("Frigorifero",I,"location"),("Cost Center",I,None)],
+"units": [("UdM",I,"unit"),("U.M.",I,"unit"),("Maßeinheit",I,"unit"),("Einh.",I,"unit"),("Unid.",I,"unit"),("Unità",I,"unit"),("Unidad de medida",I,"unit"),("Unit of Issue",I,"unit"),("Selling Unit",P,"unit"),
+ ("Units per Box",P,"units_per_package"),("Unidades por caja",P,"units_per_package"),("Unidades por embalagem",P,"units_per_package"),("Unités par boîte",P,"units_per_package"),("Stück pro Packung",P,"units_per_package"),("Pezzi per confezione",P,"units_per_package"),("Stuks per verpakking",P,"units_per_package"),
+ ("Contenido",P,"units_per_package"),("Inhalt",P,"units_per_package"),("Inhoud",P,"units_per_package"),("Contenu",P,"units_per_package"),("Conteúdo",P,"units_per_package")],
+"products": [("Tratamiento aplicado",V,"product"),("Procedimiento",V,None),("Procedimento",V,None),("Zona tratada",V,None),("Área tratada",V,None),("Zone traitée",V,None),("Behandlungsareal",V,None),("Zona trattata",V,None),("Behandelgebied",V,None),
+ ("Toxina",V,"product"),("Relleno",V,"product"),("Preenchedor",V,"product"),("Produit injecté",V,"product"),("Injizierte Präparat",V,"product"),("Prodotto iniettato",V,"product"),("Geïnjecteerd product",V,"product"),
+ ("Geneesmiddel",I,"product"),("Specialità",I,"product"),("Principio activo",P,None),("Wirkstoff",P,None),("Principe actif",P,None),("Werkzame stof",P,None)],
+}
+
+MATRIX_ROWS += [r for rows in ROLES_AND_PLACES.values() for r in rows]
+
 #: ERPNext (frappe/erpnext doctypes Stock Ledger Entry, Batch), TOTVS Protheus (SX3 fields of
 #: SB1 products, SB8 lot balances, SD1 goods-in lines, SD3 movements: `<table alias>_<field>`),
 #: Dolibarr (llx_product_lot, llx_product_batch: `fk_` foreign keys), Zenoti (stock audit and

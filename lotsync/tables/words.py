@@ -464,6 +464,15 @@ PARTICIPLES = frozenset({"administered", "injected", "given", "used", "recorded"
                          "signed", "created by", "created", "approved"})
 
 
+#: Spanish and Portuguese `por`, French `par` are "by" (`Aplicado por`, `Saisi par`), but
+#: before a package or a unit they are "per" (`Unidades por caja`, `Precio por unidad`, `Prix
+#: par unité`): a rate, never a person.
+RATE_PREPOSITIONS = frozenset({"por", "par"})
+PER_WHAT = frozenset({"unit", "units", "package", "piece", "dose", "item", "vial", "box", "syringe", "ampule",
+                      "pen", "kit", "pack", "bottle", "tube", "cartridge", "case", "carton", "bag", "blister",
+                      "ml", "mg", "each"})
+
+
 @lru_cache(maxsize=4096)
 def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """(expanded words, the header's own words, whether a spelling slip was corrected)."""
@@ -471,6 +480,8 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     own = split_words(header)
     if len(own) >= 2 and own[-1] in AGENT_PREPOSITIONS and set(header_words(own[-2])[0]) & PARTICIPLES:
         own = [*own[:-1], "by"]  # `Verabreicht von`: administered by
+    own = [("per" if w in RATE_PREPOSITIONS and i + 1 < len(own) and set(header_words(own[i + 1])[0]) & PER_WHAT
+            else w) for i, w in enumerate(own)]  # `Unidades por caja`, `Prix par unité`: per
     out: list[str] = []
     fuzzy = False
     for w in own:
