@@ -5,7 +5,8 @@ widened from the published export schemas a person would consult for any clinic'
 supplier's sheet (ERP and stock systems, commerce/POS, vaccine and health standards), the
 key nouns and qualifiers of every field in six languages with their abbreviations, and the
 type prefixes and suffixes exports put on a column name (`dt_`, `qt_`, `vl_`, `cd_`, `nm_`,
-`nr_`, `fl_`; `_dt`, `_qty`, `_cd`, `_nm`, `_flag`). Each probe is spelled as the source
+`nr_`, `fl_`; `_dt`, `_qty`, `_cd`, `_nm`, `_flag`, `_yn`; Access's `str`, `int`, `cur`, `dte`,
+`bln` before a capital). Each probe is spelled as the source
 documents the field (the source is named above each group) and labelled with the field a
 careful bookkeeper would read it as in that kind of table; `None` means it names nothing
 lotsync reads there (a code, a manufacture date, a reorder level, a flag).
@@ -199,6 +200,9 @@ PREFIXES = [
     ("qty_received", I, "quantity"), ("expiry_dt", I, "expiration"), ("receipt_dt", I, "received_date"),
     ("product_cd", I, None), ("product_nm", I, "product"), ("supplier_nm", I, "supplier"),
     ("unit_cost_amt", I, "unit_cost"), ("lot_no", I, "lot"), ("patient_nm", V, "patient"),
+    ("expired_yn", I, None), ("strLotNumber", I, "lot"), ("intQty", I, "quantity"), ("curUnitCost", I, "unit_cost"),
+    ("dteExpiry", I, "expiration"), ("dteReceived", I, "received_date"), ("blnExpired", I, None),
+    ("txtProductName", I, "product"), ("strSupplier", I, "supplier"), ("dblQtyOnHand", I, "remaining"),
     ("expired_flag", I, None), ("lot_tracked_ind", P, None), ("count_qty", C, "counted"), ("count_dt", C, "date"),
 ]
 

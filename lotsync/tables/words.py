@@ -183,15 +183,23 @@ _PATH_VALUE = re.compile(r"([A-Za-z]+(?:\.[A-Za-z]+)*)\.value")
 #: TOTVS Protheus names every column `<table alias>_<field>`, the alias a letter and a digit
 #: (`B8_LOTECTL`, `D1_QUANT`, `B1_DESC`): the alias names the table, not the column.
 _TABLE_ALIAS = re.compile(r"[A-Z][0-9]_([A-Z][A-Z0-9_]*)")
+#: Access / Visual Basic exports type every column by a lower-case prefix before a capital
+#: (`strLotNumber`, `intQty`, `curUnitCost`, `dteExpiry`, `blnExpired`): the prefix says the
+#: value's type, not the field; a date prefix is the word date, a yes/no prefix a flag.
+_TYPE_PREFIX = re.compile(r"(str|int|lng|dbl|sng|dec|cur|txt|dte|dtm|bln|bool)(?=[A-Z][a-z])(.+)")
+TYPE_PREFIX_WORDS = {"dte": "Date ", "dtm": "Date ", "bln": "Flag ", "bool": "Flag "}
 
 
 def rewrite_header(header: str) -> str:
     """The header as the words it stands for, before they are split: `Date/Time` is one
     word (datetime), a quantity `by` is no role, a flattened path's `.value` is its element,
-    a Protheus table alias is dropped."""
+    a Protheus table alias and an Access type prefix are dropped."""
     m = _PATH_VALUE.fullmatch(header) or _TABLE_ALIAS.fullmatch(header)
     if m is not None:
         header = m.group(1)
+    m = _TYPE_PREFIX.fullmatch(header)
+    if m is not None:
+        header = TYPE_PREFIX_WORDS.get(m.group(1), "") + m.group(2)
     header = _DATE_TIME.sub("datetime", header)
     return _AMOUNT_BY.sub(r"\1", header)
 
