@@ -51,6 +51,21 @@ STYLES = {
                        "doseQuantity.value"],
                       ["date", "product_id", "lot_id", "quantity", "move_type", "note"],
                       ["inventory_date", "product_id", "lot_id", "inventory_quantity"]),
+    # beyond the six languages: an Indonesian pharmacy's sheets, a Russian and a Japanese clinic's
+    "indonesian": (["Nama Barang", "No Batch", "Tanggal Kadaluarsa", "Tanggal Masuk", "Jumlah Masuk", "Harga Beli",
+                    "Sisa Stok"],
+                   ["Tanggal", "Nama Pasien", "Dokter", "Nama Obat", "No Batch", "Jumlah Pemakaian"],
+                   ["Tanggal", "Nama Barang", "No Batch", "Jumlah", "Jenis", "Alasan"],
+                   ["Tanggal Opname", "Nama Barang", "No Batch", "Stok Fisik"]),
+    "russian": (["Наименование", "Серия", "Срок годности", "Дата поступления", "Количество", "Цена за единицу",
+                 "Остаток"],
+                ["Дата", "Пациент", "Врач", "Препарат", "Серия", "Расход"],
+                ["Дата", "Товар", "Серия", "Количество", "Тип операции", "Причина"],
+                ["Дата инвентаризации", "Товар", "Серия", "Фактическое количество"]),
+    "japanese": (["品名", "ロット番号", "使用期限", "入荷日", "入荷数", "単価", "在庫数"],
+                 ["施術日", "患者名", "医師", "品名", "ロット番号", "使用数"],
+                 ["日付", "品名", "ロット番号", "数量", "区分", "理由"],
+                 ["棚卸日", "品名", "ロット番号", "実棚数"]),
 }
 
 

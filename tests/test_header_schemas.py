@@ -307,6 +307,25 @@ ROLES_AND_PLACES = {
 
 MATRIX_ROWS += [r for rows in ROLES_AND_PLACES.values() for r in rows]
 
+#: Beyond the six: Indonesian/Malay (pharmacy stock sheets), Russian (a drug's series is its
+#: lot; Cyrillic letters are word letters) and Japanese (katakana and the kanji Chinese lacks).
+MORE_LANGUAGES = {
+"id": [("Nama Barang",I,"product"),("Nama Obat",I,"product"),("Jumlah",I,"quantity"),("Qty Masuk",I,"quantity"),("Jumlah Masuk",I,"quantity"),("Jumlah Keluar",A,"quantity"),
+ ("Sisa Stok",I,"remaining"),("Stok Akhir",I,"remaining"),("Stok Awal",I,"quantity"),("Tanggal",V,"date"),("Tgl Masuk",I,"received_date"),("Tanggal Masuk",I,"received_date"),("Tanggal Kadaluarsa",I,"expiration"),
+ ("Tgl Kedaluwarsa",I,"expiration"),("Expired Date",I,"expiration"),("No Batch",I,"lot"),("Nomor Batch",I,"lot"),("Harga Beli",I,"unit_cost"),("Harga Satuan",I,"unit_cost"),("Total Harga",I,"total_cost"),
+ ("Satuan",I,"unit"),("Gudang",I,"location"),("Lokasi",I,"location"),("Pemasok",I,"supplier"),("Keterangan",A,"reason"),("Alasan",A,"reason"),("Pasien",V,"patient"),("Nama Pasien",V,"patient"),
+ ("Dokter",V,"provider"),("Petugas",A,"staff"),("Jenis",A,"type"),("Jenis Transaksi",A,"type"),("Stok Fisik",C,"counted"),("Jumlah Fisik",C,"counted"),("Selisih",C,None),("Tanggal Opname",C,"date"),
+ ("Jumlah Pemakaian",V,"quantity"),("Jumlah Terpakai",V,"quantity"),("No Faktur",I,"invoice"),("Kode Barang",I,None),("Kategori",P,"category"),("Harga Jual",I,None)],
+"ru": [("Наименование",I,"product"),("Товар",I,"product"),("Препарат",V,"product"),("Количество",I,"quantity"),("Кол-во",I,"quantity"),("Серия",I,"lot"),("Партия",I,"lot"),("Номер партии",I,"lot"),
+ ("Срок годности",I,"expiration"),("Годен до",I,"expiration"),("Дата поступления",I,"received_date"),("Цена",I,None),("Цена за единицу",I,"unit_cost"),("Сумма",I,"total_cost"),("Поставщик",I,"supplier"),
+ ("Склад",I,"location"),("Остаток",I,"remaining"),("Дата",V,"date"),("Пациент",V,"patient"),("Врач",V,"provider"),("Ед. изм.",I,"unit"),("Причина",A,"reason"),("Тип операции",A,"type"),
+ ("Фактическое количество",C,"counted"),("Дата инвентаризации",C,"date"),("Расход",V,"quantity"),("Накладная",I,"invoice"),("Код товара",I,None)],
+"ja": [("ロット",I,"lot"),("ロット番号",I,"lot"),("使用期限",I,"expiration"),("有効期限",I,"expiration"),("賞味期限",I,"expiration"),("入荷日",I,"received_date"),("単価",I,"unit_cost"),("仕入先",I,"supplier"),
+ ("在庫数",I,"remaining"),("患者名",V,"patient"),("担当者",A,"staff"),("実棚数",C,"counted"),("棚卸日",C,"date"),("施術日",V,"date"),("使用数",V,"quantity"),("入荷数",I,"quantity")],
+}
+
+MATRIX_ROWS += [r for rows in MORE_LANGUAGES.values() for r in rows]
+
 #: ERPNext (frappe/erpnext doctypes Stock Ledger Entry, Batch), TOTVS Protheus (SX3 fields of
 #: SB1 products, SB8 lot balances, SD1 goods-in lines, SD3 movements: `<table alias>_<field>`),
 #: Dolibarr (llx_product_lot, llx_product_batch: `fk_` foreign keys), Zenoti (stock audit and

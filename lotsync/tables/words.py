@@ -123,7 +123,7 @@ _REFERENCE = re.compile(r"([a-z]+(?:_[a-z]+)*)_id|([a-z]+(?:[A-Z][a-z]+)*)Id|id_
 #: Producto`, `Número de artículo`, `Réf. produit`: a code or number, not the product).
 #: Only the header's own word counts: `NDC Description` is a description (`ndc` only
 #: expands to code), `Code produit` is a code.
-HEAD_FIRST = frozenset({"code", "codigo", "cod", "cd", "cdg", "id", "codice", "clave", "numero", "nro", "num", "ref", "rang",
+HEAD_FIRST = frozenset({"code", "codigo", "cod", "cd", "cdg", "kode", "код", "id", "codice", "clave", "numero", "nro", "num", "ref", "rang",
                         "reference", "referencia", "riferimento"})
 #: Brazilian public-health exports (DATASUS, e-SUS) prefix every lower-case snake_case column
 #: with what it holds: `no_` nome (the name of), `nu_` numero, `dt_` data, `sg_` sigla,
@@ -233,7 +233,8 @@ def split_words(header: str) -> list[str]:
 #: A header's chunks: runs of letters and digits, or runs of Chinese/Japanese characters (which
 #: have no spaces between words and are split by the vocabulary: 入库数量 -> 入库 数量).
 _CJK_RANGE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-_CHUNKS = re.compile(f"[{_CJK_RANGE}]+|[0-9A-Za-z#$%]+")
+#: Cyrillic letters are word letters too (a Russian stock sheet: `Кол-во`, `Срок годности`).
+_CHUNKS = re.compile(f"[{_CJK_RANGE}]+|[0-9A-Za-z\u0400-\u04ff#$%]+")
 _CJK = re.compile(f"[{_CJK_RANGE}]")
 
 
