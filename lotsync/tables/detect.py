@@ -16,7 +16,11 @@ Rules (SPEC §1):
   On a count tab a quantity-like column is the counted quantity. A stock sheet (product,
   lot, quantity on hand, no received quantity; SPEC names the case with no receipt date,
   docs/RULES.md extends it to a batch stock sheet that dates each receipt) is an inventory
-  table whose on-hand column is the opening quantity.
+  table whose on-hand column is the opening quantity. A row whose only count-like column is
+  a balance (nothing names a count) beside a quantity moved, dated by no count date
+  (`Posting Date | Quantity | Remaining Quantity`, SAP's `BUDAT | MENGE | CLABS`), is a
+  receiving or ledger export with its running balance, never a count; a count tab or a
+  mapping file's kind keeps the count (detect7).
 - A waste report is a waste log, never visits, receipts or a count (booked as visits its
   wasted doses would become treatment COGS): a table whose date or quantity column is a
   waste word's (`WASTAGE_SUBMITTED_DATE`, `Doses Wasted` as the only quantity). Nothing

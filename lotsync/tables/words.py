@@ -23,6 +23,15 @@ naming a person's role (`Counted By`, `Initials`, `Checked In By`) can only be a
 attribute, never the person; a header asking yes/no (`Expired?`,
 `Allow negative stock`) names no field.
 
+Export conventions are read before the words (detect7): a column's type prefix or suffix
+(`qt_`, `vl_`, `cd_`, `nm_`, `nr_`, `tp_`, `dt_`; `_qty`, `_cd`, `_dt`; Access's `str`, `int`,
+`cur`, `dte`) says what it holds, and a flag prefix or suffix (`fl_`, `flg_`, `ind_`, `bln`,
+`is_`, `_flag`, `_yn`) names no field; a TOTVS table alias (`B8_`), a flattened path's
+`.value` and a foreign key's `fk_` are dropped; `Date/Time` is the date; `by` after a
+quantity is the amount changed by. German `von` and Italian `da` after a participle, like
+Dutch `door`, are "by" (`Verabreicht von`); Spanish `por` and French `par` before a unit or
+package are "per" (`Unidades por caja`). Cyrillic is read as letters, CJK runs are split.
+
 Rejected: one fuzzy similarity score for the whole header string (it reads `Cost` as
 `Cost of Goods` and `Date` as `Date Received`, and cannot say why); an ever-growing list
 of exact spellings (the reason issue 9 was filed); a stemmer or a translation library (a
