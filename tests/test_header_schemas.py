@@ -346,7 +346,18 @@ OTHER_ERPS = [
     ("Doses on Hand", I, "remaining"), ("Beginning Inventory", I, "quantity"), ("Ending Inventory", I, "remaining"),
 ]
 
-ALL = SAP + ODOO + NETSUITE_DYNAMICS + OTHER_ERPS + ZOHO_QB_XERO + COMMERCE + HEALTH + LANGUAGES + PREFIXES + MATRIX_ROWS
+#: Med-spa, salon and clinic systems' documented fields: Mindbody public API v6 (Product,
+#: ProductsInventory), Aesthetic Record (inventory's Cost to Company), aestheti.cc batch
+#: tracking, Cliniko and PetAladdin stock adjustments.
+CLINIC_SYSTEMS = [
+    ("UnitsSold", V, "quantity"), ("SupplierName", I, "supplier"), ("OnlinePrice", I, None), ("ReorderLevel", I, None),
+    ("MaxLevel", I, None), ("ManufacturerId", P, None), ("Cost to Company", I, "unit_cost"), ("Batch number", I, "lot"),
+    ("Expiry date", I, "expiration"), ("Units received", I, "quantity"), ("Amount used", V, "quantity"),
+    ("Injection sites", V, None), ("Adjustment Date", A, "date"), ("Adjustment Type", A, "type"), ("Reason", A, "reason"),
+    ("Item Notes", A, "reason"), ("Batch Number", A, "lot"), ("Unit Cost", I, "unit_cost"),
+]
+
+ALL = SAP + ODOO + NETSUITE_DYNAMICS + OTHER_ERPS + CLINIC_SYSTEMS + ZOHO_QB_XERO + COMMERCE + HEALTH + LANGUAGES + PREFIXES + MATRIX_ROWS
 
 
 @pytest.mark.parametrize(("header", "kind", "field"), ALL, ids=[f"{k.value}:{h}" for h, k, _ in ALL])
