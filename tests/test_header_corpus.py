@@ -167,7 +167,9 @@ def test_headers_are_read_right_on_the_fourth_blind_set(capsys):
 #: blind figure (the blind one is 78.5% above). Of the 37 left, 13 are reference ids
 #: (`productId`, `facility_id`) labelled none, kept as readings (a table's name column beats
 #: them; an export with only the id needs it), 4 timestamps read in table context only, and
-#: the rest labels a reader could dispute or that two tables label both ways.
+#: the rest labels a reader could dispute or that two tables label both ways. detect7 (words
+#: from published export schemas and six languages, not from this set's misses): 90.4% (340):
+#: `uomCode` is the unit since Business Central's `Unit of Measure Code` is.
 BLIND5_FLOOR = 0.90
 
 
