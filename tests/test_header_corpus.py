@@ -8,9 +8,9 @@ tests/data/header_corpus.md).
 SPENT: the held-out half and the second blind set (header_corpus_blind2.csv) have both been
 seen and, for issue 9's accuracy target, tuned on (general rules only: abbreviations,
 qualifiers, head-noun rules; never one string). Their figures below are no longer blind
-measures, only regression guards. The blind figure is the third set's
-(header_corpus_blind3.csv: 168 spellings from 12 further sources, committed before any of
-that tuning), measured once after it.
+measures, only regression guards. So are the third, fourth and fifth sets since: each was
+measured once blind (84.5%, 85.6%, 78.5%) and then tuned on by class. The latest blind
+figure is the sixth set's (header_corpus_blind6.csv, 431 spellings, measured once: 75.2%).
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ BLIND2 = Path(__file__).parent / "data" / "header_corpus_blind2.csv"
 BLIND3 = Path(__file__).parent / "data" / "header_corpus_blind3.csv"
 BLIND4 = Path(__file__).parent / "data" / "header_corpus_blind4.csv"
 BLIND5 = Path(__file__).parent / "data" / "header_corpus_blind5.csv"
+BLIND6 = Path(__file__).parent / "data" / "header_corpus_blind6.csv"
 SETS = {"tune": CORPUS, "heldout": CORPUS, "blind2": BLIND2, "blind3": BLIND3, "blind4": BLIND4,
-        "blind5": BLIND5}
+        "blind5": BLIND5, "blind6": BLIND6}
 
 
 def corpus(path: Path = CORPUS) -> list[dict]:
@@ -177,9 +178,36 @@ def test_headers_are_read_right_on_the_fifth_blind_set(capsys):
     assert_accuracy("blind5", "fifth blind set", BLIND5_FLOOR, capsys)
 
 
+#: The sixth blind set (header_corpus_blind6.csv: 431 spellings from 46 sources, 58 tables,
+#: 44% Portuguese/Spanish/French/German), gathered by one engineer and committed on its own
+#: branch while another widened detection from published export schemas (SAP, Odoo, Business
+#: Central, Shopify, HL7/FHIR, ...) and six languages without access to it (detect7); merged
+#: after that work and measured ONCE, on main at 6029631: 75.2% (324 of 431). The issue's 98%
+#: target is NOT met on a blind set. Per kind: inventory 95/135, products 74/87, adjustments
+#: 32/42, visits 66/94, counts 57/73. Read as tables (each field to one column, the next test),
+#: 52 of the 58 tables have no wrong field. Of the 107 misses, 57 are columns labelled as naming
+#: nothing that were read as a field when read alone (a FHIR logical model's
+#: `vaccineAdministered`/`vaccinationVenue`/`contraindicationToVaccine`, a patient's
+#: attributes `paciente_idade`/`paciente_raca_cor`, a WMS count table's `cnt_usr_id`/`cntgrp`,
+#: Dolibarr's `eatby`/`sellby`, ids `doseId`/`receiptId`), 39 fields missed (German and
+#: Spanish short forms `artnr`/`lagnr`/`benennung`/`claveProducto`, ids that are the table's only
+#: product or location column `skuId`/`LocId`/`id_bio`, timestamps `countedAt`/`usedAt`/
+#: `datem`, `INBOUND DATE (PDT)`), and 11 read as another field (a stock sheet's `quantidade`
+#: or `menge` labelled `remaining`, read as the opening quantity, which SPEC §1 allows on a
+#: stock sheet: the table test accepts it, this per-header figure does not). The labels are
+#: not changed after the measurement; the set is spent from here on and this floor guards
+#: regressions only.
+BLIND6_FLOOR = 0.75
+
+
+def test_headers_are_read_right_on_the_sixth_blind_set(capsys):
+    assert_accuracy("blind6", "sixth blind set", BLIND6_FLOOR, capsys)
+
+
 def _tables() -> dict[tuple[str, str], list[dict]]:
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for r in corpus() + corpus(BLIND2) + corpus(BLIND3) + corpus(BLIND4) + corpus(BLIND5):
+    for r in (corpus() + corpus(BLIND2) + corpus(BLIND3) + corpus(BLIND4) + corpus(BLIND5)
+              + corpus(BLIND6)):
         by[(r["source"], r["kind"])].append(r)
     return by
 
@@ -221,7 +249,26 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                   # on a real sheet (numbers: the quantity; words: the unit; SPEC §1,
                   # tests/test_detection_styles.py), which this header-only test has none of
                   ('public GitHub file, search index id 28001235237 (DEA controlled-substance dispensing log CSV export)',
-                   'visits')}
+                   'visits'),
+                  # measured with the sixth blind set (6 of its 58 tables): a vaccine dose's
+                  # `doseId` read as the quantity and `medicalUnitHash` as the unit; a FHIR
+                  # logical model's venue, outreach session and schedule read as product and
+                  # visit id; a Portuguese lot type's `ehLoteNovo` ("is a new lot?") and
+                  # `dataValidadeIndeterminada` ("no expiry?") flags read as lot and
+                  # expiration; a catalog's second category name read as the category; a
+                  # bare `brand` as the product; a Brazilian record's dose description
+                  # (`1ª dose`) read as the quantity
+                  ('github:phatngluu/sixtyfiver-app src/app/modules/pethernet/shared/models/vaccine-dose.ts',
+                   'inventory'),
+                  ('github:IntelliSOFT-Consulting/ChanjoKe-FHIR-IG input/fsh/models/IMMZCAdministerVaccine.fsh',
+                   'visits'),
+                  ('github:hunood/hunood-web src/services/stock/AddStockService/interfaces/request.ts (type Lote)',
+                   'inventory'),
+                  ('github:menidh69/naoLogicExercise src/dtos/productCsv.dto.ts', 'products'),
+                  ('github:nshutijonathan/apprenticeship-project healthid/utils/constants/product_constants.py '
+                   '(PRODUCT_INCLUDE_CSV_FIELDS)', 'products'),
+                  ('github:GuilhermeMonteiroPeixoto/LED_Atividades Parte_2/ProjectFolder_Dump_Structure_Only/'
+                   'vacinacaocovid_vacina.sql', 'visits')}
 
 
 @pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known misread"))
