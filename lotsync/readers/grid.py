@@ -24,7 +24,8 @@ The rules (what makes it exact):
   object (the reader's sharing of PR "cell sharing", kept), numbers as equal floats.
 * Slicing gives a lazy view (`GridView`): header detection samples the first rows below
   each candidate header, and must not build a million rows to do it.  `column(j)` gives a
-  column's cells as a list in one C-level pass: what the parser reads.
+  column's cells as a list in one C-level pass; `coded(j)` its distinct values and codes
+  (what the parser reads: each distinct value parsed once).
 
 Rejected alternatives:
 * Arrow / NumPy columns: one type per column, while a clinic's date column mixes date
@@ -320,6 +321,22 @@ class Grid(_ListLike, Sequence):
             return v[start:stop]
         return list(map(v.__getitem__, c[start:stop]))
 
+    def coded(self, j: int, start: int = 0, stop: int | None = None) -> tuple[list, array] | None:
+        """Column j of rows start..stop-1 as (values, codes): cell i is `values[codes[i]]`,
+        each value once (the parser parses each once and looks the rest up by code).
+        `values` is the whole column's table (it may hold values of rows outside the
+        range) and must not be changed.  None when the column is kept as its cells or the
+        sheet as row lists (see the module rules): `column` then."""
+        stop = self._n if stop is None else min(stop, self._n)
+        if self._list is not None:
+            return None
+        if j >= len(self._cols):
+            return [None], array("B", bytes(max(0, stop - start)))
+        v, c = self._cols[j]
+        if c is None:
+            return None
+        return v, c[start:stop] if start < stop else array(c.typecode)
+
     def __repr__(self) -> str:
         if self._n <= 20:
             return f"Grid({list(self)!r})"
@@ -353,6 +370,13 @@ class GridView(_ListLike, Sequence):
         if r.step == 1:
             return self._grid.column(j, r.start, r.stop)
         return [row[j] if j < len(row) else None for row in self]
+
+    def coded(self, j: int) -> tuple[list, array] | None:
+        """`Grid.coded` for these rows (None for a stepped slice)."""
+        r = self._range
+        if r.step == 1:
+            return self._grid.coded(j, r.start, r.stop)
+        return None
 
     def __repr__(self) -> str:
         return f"GridView({self._range.start}:{self._range.stop} of {self._grid!r})"
