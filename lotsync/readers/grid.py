@@ -321,21 +321,25 @@ class Grid(_ListLike, Sequence):
             return v[start:stop]
         return list(map(v.__getitem__, c[start:stop]))
 
-    def coded(self, j: int, start: int = 0, stop: int | None = None) -> tuple[list, array] | None:
-        """Column j of rows start..stop-1 as (values, codes): cell i is `values[codes[i]]`,
-        each value once (the parser parses each once and looks the rest up by code).
-        `values` is the whole column's table (it may hold values of rows outside the
-        range) and must not be changed.  None when the column is kept as its cells or the
-        sheet as row lists (see the module rules): `column` then."""
+    def coded(self, j: int, start: int = 0, stop: int | None = None) -> tuple[list, array, set] | None:
+        """Column j of rows start..stop-1 as (values, codes, outside): cell i is
+        `values[codes[i]]`, each value once (the parser parses each once and looks the
+        rest up by code).  `values` is the whole column's table and must not be changed;
+        every value in it but None (code 0) is in some cell of the column, and `outside`
+        holds the codes of the cells outside the range (a header, a title): so the values
+        of the range are found without a pass over its codes.  None when the column is
+        kept as its cells or the sheet as row lists (see the module rules): `column` then."""
         stop = self._n if stop is None else min(stop, self._n)
         if self._list is not None:
             return None
         if j >= len(self._cols):
-            return [None], array("B", bytes(max(0, stop - start)))
+            return [None], array("B", bytes(max(0, stop - start))), set()
         v, c = self._cols[j]
         if c is None:
             return None
-        return v, c[start:stop] if start < stop else array(c.typecode)
+        if start >= stop:
+            return v, array(c.typecode), set(c)
+        return v, c[start:stop], set(c[:start]) | set(c[stop:])
 
     def __repr__(self) -> str:
         if self._n <= 20:
@@ -371,7 +375,7 @@ class GridView(_ListLike, Sequence):
             return self._grid.column(j, r.start, r.stop)
         return [row[j] if j < len(row) else None for row in self]
 
-    def coded(self, j: int) -> tuple[list, array] | None:
+    def coded(self, j: int) -> tuple[list, array, set] | None:
         """`Grid.coded` for these rows (None for a stepped slice)."""
         r = self._range
         if r.step == 1:
