@@ -150,3 +150,33 @@ def test_the_demo_practice_parses_as_the_per_list_parser_parsed_it(demo_sheets):
         assert _parsed_view(new) == _parsed_view(old), (sheet.file, sheet.sheet)
         parsed += len(new.rows)
     assert parsed > 200
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from("BHI"), st.lists(st.integers(0, 70000), max_size=60), st.integers(0, 70000))
+def test_a_code_is_found_in_the_codes_only_where_a_whole_item_holds_it(typecode, codes, k):
+    """`_has_code` answers `k in codes`, also when k's bytes appear across two items
+    (the codes 0x0100 then 0x0000 hold the bytes of 0x0001 at an odd offset)."""
+    from array import array
+
+    from lotsync.tables.parse import _has_code
+    top = {"B": 0xFF, "H": 0xFFFF, "I": 70000}[typecode]
+    arr = array(typecode, [c % (top + 1) for c in codes])
+    assert _has_code(arr, arr.tobytes(), k) == (k in arr)
+    straddle = array("H", [0x0100, 0x0000, 0x0100])
+    assert not _has_code(straddle, straddle.tobytes(), 1)
+
+
+def test_a_value_seen_only_in_the_header_is_not_among_the_data_rows_values():
+    """The title and header cells share the column's table of values: the distinct values
+    of the data rows leave out those seen only above them (and None when no cell is blank)."""
+    from lotsync.tables.parse import _Column
+    grid = Grid.from_rows([["Visits log"], ["Visit ID"]] + [[f"V{i}"] for i in range(300)]
+                          + [["Visits log"]])
+    col = _Column.of(grid[2:], 0)
+    assert col.codes is not None  # coded: the distinct-value path is the one tested
+    assert col.distinct() == {f"V{i}" for i in range(300)} | {"Visits log"}
+    col = _Column.of(grid[2:301], 0)
+    assert col.distinct() == {f"V{i}" for i in range(299)}
+    col = _Column.of(Grid.from_rows([["Visit ID"], [None], ["V1"]])[1:], 0)
+    assert col.distinct() == {None, "V1"}
