@@ -107,3 +107,11 @@ def test_the_width_of_an_odd_cell_is_kept_wherever_its_reference_is_cut():
     for cuts in every_cut(xml, ref):
         scan = scan_in_pieces(xml, cuts)
         assert (scan.max_col, scan.odd) == (16_384, True), cuts
+
+
+def test_a_column_width_does_not_hide_a_far_row_written_later_in_the_piece():
+    xml = sheet_xml(b'<row r="1048576"><c r="A1048576"><v>1</v></c></row>').replace(
+        b'width="9"', b'width="11.7109375"')
+    for cuts in every_cut(xml, b'r="1048576"'):
+        scan = scan_in_pieces(xml, cuts)
+        assert scan.max_row == 1048576 and scan.row_bound >= 1048576
