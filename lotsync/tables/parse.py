@@ -7,14 +7,24 @@ points to its cell. A row kept out by INVALID_VALUE or MISSING_REQUIRED gets onl
 findings (SPEC §3); an unreadable optional cell is treated as blank after its finding.
 Rows dated after as_of are counted and get no findings at all (SPEC §2).
 
-Speed: parsers are memoised per distinct raw value of each column, so a column of a
-million cells with a few thousand distinct values is parsed a few thousand times.
+Speed: each column's distinct values are parsed once.  The sheet's cells are a `Grid`
+(readers/grid.py) that already holds each column as its distinct values and a code per
+cell; the parser reads them so (`_Column`: `GridView.coded`), parses the distinct values
+through the per-cell rules, and looks every cell's parsed value up by its code in one
+C-level pass.  Clean visit rows are then made from the parsed columns in C-level passes
+(`_quick_visits`); only the rows with a cell that did not read cleanly (or no lot, a
+negative quantity, after as_of, totals) take the per-cell path, which makes the findings
+exactly as before (same code, cell and order).  The parser before this design (a list of
+every raw cell per column, a dict lookup per cell) is kept in tests/parse_reference.py:
+tests/test_parse_distinct.py holds the two together on random tables and on the demo.
+A column the Grid keeps as its cells (mixed kinds of number) is read as a list, per cell,
+as before.  Rejected: pyarrow/pandas kernels for dates and numbers (a clinic's column mixes
+types, each cell's type decides its finding; and a json run imports neither).
 
-Memory: the sheet's cells are a `Grid` (readers/grid.py) held column by column for the
-whole run (`TableRef.cells`); the parser takes each mapped column from it as a list
-(`GridView.column`), and builds a row's list of cells only for the rows that take the
-per-cell path.  Those column lists live only while a table is parsed (the C heap they
-leave is given back before the reconcile: `pipeline.release_freed_memory`).
+Memory: the Grid is held for the whole run (`TableRef.cells`); the parser builds a row's
+list of cells only for the rows that take the per-cell path, and a column's parsed list
+lives only while its table is parsed (the C heap they leave is given back before the
+reconcile: `pipeline.release_freed_memory`).
 """
 
 from __future__ import annotations
@@ -576,7 +586,7 @@ def _total_candidates(data: GridView, raw_cols: dict[str, _Column], cols: dict[s
 
 def _quick_visits(fast, table: TableRef, data: Sequence[list[Any]], first_row: int,
                   totals: set[int]) -> list[VisitRow | None]:
-    """Every visit row that needs no rule, built in one pass over the parsed columns: a
+    """Every visit row that needs no rule, built from the parsed columns: a
     list with row i's VisitRow, or None where the row takes the general path (blank or
     totals, after as_of, an unreadable cell, a negative quantity or no lot: those rows
     get findings there).  The same fields `_build_row` fills, without a dict per row.
@@ -585,7 +595,13 @@ def _quick_visits(fast, table: TableRef, data: Sequence[list[Any]], first_row: i
     rows found column-wise instead of `_row_kind` per row, and the rows made by
     `model.make_slotted` (the slots set directly: a frozen dataclass's __init__ calls
     object.__setattr__ per field).  Under cProfile at 200k rows the build of the rows
-    took 1.46 s as a function called per row, 0.51 s as this pass."""
+    took 1.46 s as a function called per row, 0.51 s as this pass.  Now the loop is gone
+    too: each derived column (lot key, unit, location, price, "negative?") is computed
+    once per distinct raw value and looked up by code, the rows the general path takes
+    are found column-wise, and every row is made by `map` (a Python call per row only in
+    `make`), and the rows the general path takes are put back to None.  The same rows: the test
+    above and tests/test_parse_distinct.py hold them to the general path and the old
+    parser."""
     n = len(data)
     blank = [None] * n
 
