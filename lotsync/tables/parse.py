@@ -172,23 +172,22 @@ _MISS = object()
 _UNTIDY_ONE = re.compile(r"\s\s|[^\S ]|^ | $")
 
 
-def _untidy_texts(distinct: set, parsed: dict[Any, Any]) -> set:
-    """Of a text column's distinct values (str or None), enter the ones `clean_text` would
-    return unchanged into `parsed` as themselves and return the rest (None, "", and text
-    with doubled, leading or trailing whitespace or tabs and newlines) for the per-value
-    rules. Exact: text without any of those is its own clean form. The test runs on all
-    the texts joined by "|" with C string methods (`isprintable` is false for every
-    whitespace but the space, and for other invisible characters: those go per value)."""
-    texts = list(filter(None, distinct))  # C-level passes: 130,000 visit IDs at 200k rows
+def _untidy_texts(distinct: set) -> set:
+    """Of a text column's distinct values (str or None), the ones `clean_text` might
+    change (None, "", and text with doubled, leading or trailing whitespace or tabs and
+    newlines), for the per-value rules; every other one is its own clean form, and is
+    not entered anywhere: the column's lookup gives a value missing from its table as
+    itself (`_Column.lookup(..., tidy=True)`; 689,000 visit IDs at 1M rows cost a dict
+    entry each before).  Exact: text without any of those is its own clean form.  The
+    test runs on all the texts joined by "|" with C string methods (`isprintable` is false
+    for every whitespace but the space, and for other invisible characters: those go per
+    value)."""
+    texts = list(filter(None, distinct))  # C-level passes
     rest = set(filterfalse(None, distinct))
     joined = "|".join(texts)
     if not (joined.isprintable() and "  " not in joined and " |" not in joined
             and "| " not in joined and joined[:1] != " " and joined[-1:] != " "):
-        untidy = list(filter(_UNTIDY_ONE.search, texts))
-        rest.update(untidy)
-        if untidy:
-            texts = list(filterfalse(rest.__contains__, texts))
-    parsed.update(zip(texts, texts))
+        rest.update(filter(_UNTIDY_ONE.search, texts))
     return rest
 
 
@@ -259,11 +258,15 @@ class _Column:
         out.difference_update([self.values[k] for k in absent])
         return out
 
-    def lookup(self, table: dict) -> list:
-        """[table[c] for c in cells]: `table` holds every distinct cell."""
+    def lookup(self, table: dict, tidy: bool = False) -> list:
+        """[table[c] for c in cells]: `table` holds every distinct cell; with `tidy`, a
+        cell missing from it is its own value (`table.get(c, c)`)."""
         if self._cells is not None:
+            if tidy:
+                return list(map(table.get, self._cells, self._cells))
             return list(map(table.__getitem__, self._cells))
-        by_code = list(map(table.get, self.values))  # values of other rows: never looked up
+        values = self.values  # values of other rows are never looked up by these codes
+        by_code = list(map(table.get, values, values) if tidy else map(table.get, values))
         return list(map(by_code.__getitem__, self.codes))
 
     def rows_in(self, members: set) -> list[int]:
@@ -484,6 +487,7 @@ def _column_pass(data: Sequence[list[Any]], cols: dict[str, _Column], parsers: d
         return None
     columns: list[tuple[str, list]] = []
     parsed_by_field: dict[str, dict] = {}
+    tidy: set[str] = set()  # text fields whose tidy values are not in their parsed table
     problem: set[int] = set()
     future: set[int] = set()
     for f, raw in cols.items():
@@ -503,7 +507,8 @@ def _column_pass(data: Sequence[list[Any]], cols: dict[str, _Column], parsers: d
         if getattr(parse, "raw", None) is clean_text and kinds <= {str, type(None)}:
             # free text (patients, visit IDs): thousands of distinct values, nearly all
             # already tidy; one regex pass over them all says so (else each is cleaned)
-            distinct = _untidy_texts(distinct, parsed)
+            distinct = _untidy_texts(distinct)
+            tidy.add(f)
         for u in distinct:
             if u is None or (isinstance(u, str) and not u.strip()):
                 parsed[u] = _BLANK
@@ -523,7 +528,7 @@ def _column_pass(data: Sequence[list[Any]], cols: dict[str, _Column], parsers: d
             problem.update(raw.rows_in(bad))
         if late:
             future.update(raw.rows_in(late))
-        columns.append((f, raw.lookup(parsed)))
+        columns.append((f, raw.lookup(parsed, tidy=f in tidy)))
         parsed_by_field[f] = parsed
     # a row after as_of that also has a bad cell: the per-cell path decides (it reads the
     # date first, as the rules say), so only clean rows count here
@@ -541,6 +546,7 @@ def _column_pass(data: Sequence[list[Any]], cols: dict[str, _Column], parsers: d
 
     row.columns = dict(columns)  # type: ignore[attr-defined]
     row.parsed, row.raw = parsed_by_field, cols  # type: ignore[attr-defined]  # for _quick_visits
+    row.tidy = tidy  # type: ignore[attr-defined]
     row.problem, row.future = problem, future  # type: ignore[attr-defined]
     return row
 
@@ -616,6 +622,9 @@ def _quick_visits(fast, table: TableRef, data: Sequence[list[Any]], first_row: i
             if _BLANK in parsed.values():  # identity first, in C
                 return [blank_as if v is _BLANK else v for v in column]
             return column
+        # a free-text field's tidy texts are not in its table (`_untidy_texts`): none is
+        # put through a `how` here (lot, quantity, location and price are not free text)
+        assert f not in fast.tidy, f
         table_of = {u: blank_as if v is _BLANK else how(v) for u, v in parsed.items()}
         return fast.raw[f].lookup(table_of)
 
