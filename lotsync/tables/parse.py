@@ -202,9 +202,10 @@ class _Column:
     """One mapped column of a table's data rows, as the parser reads it.
 
     From the Grid (readers/grid.py) a coded column comes as its distinct values and a code
-    per cell: the distinct values present are found from the codes (a set of small ints),
-    a table of parsed values by distinct value is turned into a list by code once, and a
-    whole column's lookup is one C-level pass over the codes.  No list of every raw cell
+    per cell: the distinct values present are the column's table less what only its title
+    and header rows hold (`distinct`), a table of parsed values by distinct value is
+    turned into a list by code once, and a whole column's lookup is one C-level pass over
+    the codes.  No list of every raw cell
     is built (`Grid.column` built one per mapped column: 0.10 s at 200,000 rows).  A
     column the Grid keeps as its cells (mixed kinds of number, a negative zero), a sparse
     sheet's, and a column changed in place (month-only expirations) are a plain list of
