@@ -226,10 +226,18 @@ def compute_periods(result: Result, date_from: dt.date | None = None,
                     date_to: dt.date | None = None) -> Periods:
     """Monthly figures (and quarter/year roll-ups) for the days from `date_from` to
     `date_to` (default: the first dated event to as_of), the per-provider view over the
-    same days, and the supply projection at as_of."""
+    same days, and the supply projection at as_of.
+
+    From the ledger's columns (`Options.keep_ledger`: group-bys, audit/period_columns.py)
+    when the result has them, else by one pass over its `Movement`s (`_compute`, which the
+    tests hold the columns to)."""
+    if result.ledger is not None:
+        with localcontext(LEDGER_CONTEXT):
+            from lotsync.audit.period_columns import compute_from_columns
+            return compute_from_columns(result, date_from, date_to)
     if not result.movements and result.lots:
         raise ValueError("period figures need the ledger's movements: reconcile with "
-                         "Options(keep_movements=True)")
+                         "Options(keep_ledger=True) or Options(keep_movements=True)")
     with localcontext(LEDGER_CONTEXT):
         return _compute(result, date_from, date_to)
 
@@ -277,6 +285,26 @@ def _first_date(result: Result, frows: dict[tuple, _Row]) -> dt.date | None:
     return first
 
 
+def month_buckets(start: dt.date, end: dt.date):
+    """The months from `start` to `end` (none when start is after end), an accumulator
+    for each, and `bucket(date)`: its month's accumulator, or None outside start..end."""
+    months: list[tuple[int, int]] = []
+    if start <= end:
+        y, m = start.year, start.month
+        while (y, m) <= (end.year, end.month):
+            months.append((y, m))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    index = {ym: i for i, ym in enumerate(months)}
+    accs = [_Acc() for _ in months]
+
+    def bucket(d: dt.date | None) -> _Acc | None:
+        if d is None or d < start or d > end:
+            return None
+        return accs[index[(d.year, d.month)]]
+
+    return months, accs, bucket
+
+
 _DATE = attrgetter("date")
 _NOT_SEEN = object()
 
@@ -291,20 +319,8 @@ def _compute(result: Result, date_from, date_to) -> Periods:
     frows = _finding_rows(result)
     end = min(date_to, as_of) if date_to else as_of
     start = date_from or _first_date(result, frows) or as_of
-    months: list[tuple[int, int]] = []
-    if start <= end:
-        y, m = start.year, start.month
-        while (y, m) <= (end.year, end.month):
-            months.append((y, m))
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    index = {ym: i for i, ym in enumerate(months)}
-    accs = [_Acc() for _ in months]
+    months, accs, bucket = month_buckets(start, end)
     opening = ZERO
-
-    def bucket(d: dt.date | None) -> _Acc | None:
-        if d is None or d < start or d > end:
-            return None
-        return accs[index[(d.year, d.month)]]
 
     by_date: dict = {}  # date -> its month's accumulator or None: a few hundred dates
     window_start = as_of - dt.timedelta(days=SUPPLY_WINDOW_DAYS - 1)
@@ -353,6 +369,16 @@ def _compute(result: Result, date_from, date_to) -> Periods:
             a.v[kind] += val
             if kind == "count" and val < 0:
                 a.shrink -= val
+    return _finish(result, start, end, months, accs, bucket, opening, prov, frows, tables, used_loc, date_from,
+                   date_to)
+
+
+def _finish(result: Result, start, end, months, accs, bucket, opening, prov, frows, tables, used_loc,
+            date_from, date_to) -> Periods:
+    """What both ways of summing the movements end with (`_compute`, `_compute_columns`):
+    revenue, the visit rows that took nothing but got a finding, the month figures and
+    their roll-ups, the provider view and the supply."""
+    as_of = result.as_of
     for v in result.cogs.by_visit:
         a = bucket(v.date)
         if a is not None and v.revenue is not None:

@@ -74,7 +74,8 @@ def reconcile(sources, config_path, as_of, mapping, day_first, out_dir, toleranc
                              date_from=parse_date(date_from) if date_from else None,
                              date_to=parse_date(date_to) if date_to else None)
     # the process ends next: the run's objects are frozen for the collector, not scanned again
-    outcome = run.execute(progress_factory=StderrProgress, process_exits=True)
+    # no Movement objects: the period figures come from the ledger's columns (execute's doc)
+    outcome = run.execute(progress_factory=StderrProgress, process_exits=True, movements=False)
     status = exit_code(outcome.result, run.settings["fail_on"])
     run.notify(lambda line: click.echo(line, err=True))
     run.finish(status)
@@ -118,7 +119,7 @@ def demo(out_dir) -> None:
     # the same path as `lotsync reconcile` (periods, every output), with no run history
     run_ = NightlyRun.prepare(None, {"sources": files, "as_of": DEMO_AS_OF.isoformat(),
                                      "out": str(out), "history": False, "fail_on": "never"})
-    outcome = run_.execute(progress_factory=StderrProgress, process_exits=True)
+    outcome = run_.execute(progress_factory=StderrProgress, process_exits=True, movements=False)
     run_.finish(0)
     print_summary(outcome.result, out, extra_lines=outcome.lines())
     sys.exit(0)

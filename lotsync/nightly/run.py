@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -200,19 +200,28 @@ class NightlyRun:
                    date_from, date_to)
 
     def execute(self, progress_factory: Callable[[], Any] | None = None, write: bool = True,
-                process_exits: bool = False) -> Outcome:
+                process_exits: bool = False, movements: bool = True) -> Outcome:
         """Read, reconcile, mask; then (unless `write` is False: the Python API asked for
         the result alone) compute the report and periods and write the outputs.
 
         `process_exits`: the caller (the command line) ends the process soon after, so
         the run's objects are frozen for the collector instead of scanned once more
-        (`pipeline.gc_paused(freeze=True)`)."""
+        (`pipeline.gc_paused(freeze=True)`).
+
+        `movements`: keep a `Movement` per ledger movement in the result (the Python API's
+        trace and frames read them). The period figures never need them: they come from
+        the ledger's columns (`Options.keep_ledger`). The command line passes False, and
+        gets them only for what reads them: Parquet output, and the posted-journal check
+        of a history with posted months (a million of them were ~250 MB at 1M rows)."""
         s = self.settings
-        opts = reconcile_options(s, infer_lots=self.infer_lots, keep_movements=True)
         if s["history"] is not None:
-            from lotsync.nightly.runlog import log_start, setup_run_log
+            from lotsync.nightly.runlog import setup_run_log
             self.history = open_history(s["history"])
             self.log = setup_run_log(Path(s["history"]).parent, self.verbose)
+        keep = movements or (write and "parquet" in self._outputs())
+        opts = reconcile_options(s, infer_lots=self.infer_lots, keep_movements=keep, keep_ledger=True)
+        if self.log is not None:
+            from lotsync.nightly.runlog import log_start
             log_start(self.log, s["sources"], opts.as_of, s["config"])
         lock = self.history.lock() if self.history else nullcontext()
         out_dir = Path(s["out"])
@@ -222,6 +231,8 @@ class NightlyRun:
             with lock, (OutputSet(out_dir) if write else nullcontext()) as outs, \
                     gc_paused(freeze=process_exits):
                 rec = InputRecorder(read=self.reader)
+                if not keep and self.history is not None and self.history.posted(s["practice"]):
+                    opts = replace(opts, keep_movements=True)  # _check_posted's journal reads them
                 with (progress_factory() if progress_factory else nullcontext()) as progress:
                     result, loaded = run(s["sources"], opts, s["mapping"], read=rec,
                                          progress=progress, exclude=[out_dir])

@@ -50,16 +50,18 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
         return assemble_result(practice, opts, inputs, parse_findings, missing_lot_notes,
                                [*booking.findings, *lot_findings], lots, cogs, visits,
-                               booking.movements)
+                               booking.movements, booking.ledger)
 
 
 def assemble_result(practice: Practice, opts: Options, inputs: Sequence[TableInput],
                     parse_findings: Sequence[Finding], missing_lot_notes: dict,
                     ledger_findings: Iterable[Finding], lots: list[LotResult], cogs: Cogs,
-                    visits: int, movements: Iterable) -> Result:
+                    visits: int, movements: Iterable, ledger=None) -> Result:
     """The step every way of booking ends with (one run, or parts merged): parse findings
     given their MISSING_LOT suggestion, every finding sorted and given its id, the totals,
-    the summary and the frozen Result."""
+    the summary and the frozen Result. `ledger`: the booking's `LedgerColumns` (one run
+    with Options.keep_ledger; parts merged have none: their period figures come from
+    movements)."""
     findings: list[Finding] = []
     for f in parse_findings:
         if f.code == "MISSING_LOT":
@@ -78,7 +80,8 @@ def assemble_result(practice: Practice, opts: Options, inputs: Sequence[TableInp
         findings_by_code=dict(sorted(counts.items())))
     return Result(as_of=opts.as_of, options=opts, inputs=tuple(inputs), lots=tuple(lots),
                   findings=tuple(findings), cogs=cogs, totals=totals, summary=summary,
-                  fefo_next=tuple(use_next(lots, opts)), movements=tuple(movements))
+                  fefo_next=tuple(use_next(lots, opts)), movements=tuple(movements),
+                  ledger=ledger)
 
 
 _FINDING_FIELDS = [f.name for f in fields(Finding)]

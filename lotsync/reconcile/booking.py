@@ -47,6 +47,7 @@ from lotsync.reconcile.catalog import Catalog
 from lotsync.reconcile.fefo import FefoGroup, check_fefo, pick_fefo
 from lotsync.reconcile.lots import (COST_TOLERANCE, DIVISION, NO_DATE_ORD, ZERO, Lot, Receipt,
                                    weighted_cost)
+from lotsync.reconcile.ledger import LedgerColumns
 from lotsync.reconcile.result import Movement, Options
 
 PH_RECEIPT, PH_TRANSFER, PH_VISIT, PH_ADJUST, PH_COUNT = 0, 1, 2, 3, 4
@@ -84,6 +85,7 @@ class Booking:
     takes: list[VisitTake | None]
     product_mean_cost: dict[str, Decimal | None]
     movements: list  # Movement records, when Options.keep_movements
+    ledger: object = None  # ledger.LedgerColumns, when Options.keep_ledger
 
 
 class Booker:
@@ -110,6 +112,8 @@ class Booker:
         self.takes: list[VisitTake | None] = [None] * len(practice.visits)
         self.visit_index: dict[int, int] = {}
         self.movements: list[Movement] | None = [] if opts.keep_movements else None
+        self.ledger: LedgerColumns | None = LedgerColumns() if opts.keep_ledger else None
+        self.moving = opts.keep_movements or opts.keep_ledger  # a record of the movements is kept
         self.missing_lot_suggestions: dict[tuple, str | None] = {}
         self._seen_visits: set[tuple] = set()
         self._means: dict[str, Decimal | None] = {}
@@ -220,9 +224,17 @@ class Booker:
 
     def _move(self, kind: str, lot: Lot, date: dt.date | None, q: Decimal, ref, inferred: bool = False,
               **kw) -> None:
-        self.movements.append(Movement(kind, lot.product, lot.lot, lot.lot_key, lot.location, date, q,
-                                       q * lot.cost if lot.cost is not None else None, inferred,
-                                       ref, **kw))
+        """Record a movement: a `Movement` (Options.keep_movements) and/or its entry in the
+        ledger's columns (Options.keep_ledger)."""
+        if self.movements is not None:
+            self.movements.append(Movement(kind, lot.product, lot.lot, lot.lot_key, lot.location, date, q,
+                                           q * lot.cost if lot.cost is not None else None, inferred,
+                                           ref, **kw))
+        if self.ledger is not None:
+            if kind == "used":
+                self.ledger.used(lot, date, q, ref, kw.get("provider"))
+            else:
+                self.ledger.moved(kind, lot, date, q)
 
     # --- balance changes -----------------------------------------------------------------
     def _touch(self, lot: Lot, day: int) -> None:
@@ -349,7 +361,8 @@ class Booker:
         for lot in self.lots.values():
             if lot.cur_day is not None:
                 self._close_day(lot)
-        return Booking(self.lots, self.findings, self.takes, self._means, self.movements or [])
+        return Booking(self.lots, self.findings, self.takes, self._means, self.movements or [],
+                       self.ledger)
 
     def sweep(self) -> None:
         """Every event in the global order (module doc), one at a time."""
@@ -368,7 +381,7 @@ class Booker:
             self._touch(lot, r.date_ord)
             lot.received += r.quantity
             self._set(lot, lot.balance + r.quantity)
-            if self.movements is not None:
+            if self.moving:
                 self._move("received", lot, r.row.received_date, r.quantity, r.row.ref)
         elif k == PH_COUNT:
             self.book_count(row)
@@ -551,7 +564,7 @@ class Booker:
             take.exact += q * lot.cost
         else:
             self._estimate(take, lot.product_key, q)
-        if self.movements is not None:
+        if self.moving:
             self._move("used", lot, v.date, q, v.ref, inferred, patient=v.patient,
                        provider=v.provider, visit=visit_key(v))
 
@@ -647,7 +660,7 @@ class Booker:
                      a.ref, "date", product=info.name, lot=lot.lot, location=a.location or None,
                      date=a.date, quantity=q)
         t = a.type
-        if self.movements is not None:
+        if self.moving:
             kind = {AdjustmentType.WASTE: "wasted", AdjustmentType.EXPIRED: "expired",
                     AdjustmentType.RETURN: "returned", AdjustmentType.ADJUSTMENT: "adjusted",
                     AdjustmentType.TRANSFER: "transfer_out"}[t]
@@ -683,7 +696,7 @@ class Booker:
             self._touch(dest, day)
             dest.transferred_in += q
             self._set(dest, dest.balance + q)
-            if self.movements is not None:
+            if self.moving:
                 self._move("transfer_in", dest, a.date, q, a.ref, other_location=lot.location)
 
     def _lot_error(self, row, pk: str, how: str, q: Decimal) -> None:
@@ -719,7 +732,7 @@ class Booker:
         self._touch(lot, day)
         diff = counted - lot.balance
         lot.count_variance += diff
-        if self.movements is not None:
+        if self.moving:
             self._move("count", lot, c.date, diff, c.ref)
         if abs(diff) > self.tol:
             self.add("COUNT_VARIANCE",

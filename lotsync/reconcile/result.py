@@ -158,6 +158,9 @@ class Options:
     infer_lots: bool = True
     day_first: bool = False
     keep_movements: bool = False
+    #: the ledger as compact columns (`ledger.LedgerColumns`): all the period figures need,
+    #: without a `Movement` per movement (the reconcile command's choice)
+    keep_ledger: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,7 @@ class Result:
     summary: Summary
     fefo_next: tuple["UseNext", ...] = ()
     movements: tuple[Movement, ...] = ()
+    ledger: object = None  # ledger.LedgerColumns when Options.keep_ledger, else None
 
 
 @dataclass(frozen=True)

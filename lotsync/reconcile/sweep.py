@@ -200,6 +200,7 @@ class SweepBooker(Booker):
         by_pk_get = self.by_pk.get
         cat = self.cat
         movements = self.movements
+        ledger_used = self.ledger.used if self.ledger is not None else None
         book_visit = self.book_visit
         book_event = self.book_event
         close_day = self._close_day
@@ -357,3 +358,5 @@ class SweepBooker(Booker):
                 movements.append(used_movement(
                     lot.product, lot.lot, lot.lot_key, lot.location, date, q, value, False, v.ref,
                     v.patient, v.provider, visit))
+            if ledger_used is not None:
+                ledger_used(lot, date, q, v.ref, v.provider)

@@ -1,0 +1,134 @@
+"""The ledger as compact columns: what the period figures need of every movement, filled
+by the booking as it moves (`Options.keep_ledger`), without a Python object per movement.
+
+Rules:
+- A **used** movement (a visit row taking from a lot: the bulk, one or more per visit row)
+  is one entry in each of seven typed arrays: the day (date ordinal, 0 = no date), the lot
+  (an index into `lots`: product, location and the lot's cost at that moment), the
+  provider (an index into `providers`, as written, None included), the visit row (an
+  index into `tables`, by (file, sheet), and the sheet row; -1 when the movement has no
+  row), and the quantity as a scaled integer: `qc` = quantity x 10**SCALE and `qe` = the
+  Decimal's exponent. The exponent is kept because an exact Decimal sum has the least
+  exponent of its terms, and report.json prints those digits: 30.0 and 30.00 are
+  different bytes.
+- A quantity that does not fit (more than SCALE decimals, an exponent over 100, or
+  |qc| >= 2**31) is not scaled: `qc` holds NOT_SCALED and the Decimal is kept in `odd`
+  under its movement's index (the Decimal side path). |qc| < 2**31 makes every int64 sum
+  over fewer than 2**32 movements exact.
+- Every other movement (receipts, waste, expiry, returns, adjustments, transfers, counts:
+  a few per lot) is a tuple (kind, date, value) in `other`: the period figures need only
+  its value and date.
+- The order of the used arrays is the ledger's order (a visit row's first movement is
+  the first with its row): the period figures date a visit row by its first movement.
+
+Rejected alternatives: a `Movement` per movement (~250 bytes each with its value, a
+million at a million visit rows: most of the CLI's peak above the pipeline's); summing in
+the booking per (month, lot) (the report's range, `date_from`/`date_to`, is chosen after
+the booking, and a visit row's findings are not all known until the booking ends);
+numpy arrays grown in the sweep (an append to an `array` is a C call; numpy has none).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from array import array
+from decimal import Decimal
+
+SCALE = 6
+NOT_SCALED = -(2 ** 63)
+_FACTOR = Decimal(10) ** SCALE
+_LIMIT = 2 ** 31
+
+
+class LedgerColumns:
+    """The columns (module doc), appended to by `used` and `moved` during the booking."""
+
+    __slots__ = ("day", "lot", "provider", "table", "row", "qc", "qe", "odd", "lots",
+                 "providers", "tables", "other", "_lot_ix", "_prov_ix", "_table_ix",
+                 "_last_table", "_last_code")
+
+    def __init__(self) -> None:
+        self.day = array("i")
+        self.lot = array("i")
+        self.provider = array("i")
+        self.table = array("i")
+        self.row = array("i")
+        self.qc = array("q")
+        self.qe = array("b")
+        self.odd: dict[int, Decimal] = {}
+        self.lots: list[tuple[str, str, Decimal | None]] = []  # product, location, cost
+        self.providers: list[str | None] = []
+        self.tables: list = []  # the visit tables (TableRef), by (file, sheet)
+        self.other: list[tuple[str, dt.date | None, Decimal | None]] = []
+        self._lot_ix: dict[int, int] = {}
+        self._prov_ix: dict[str | None, int] = {}
+        self._table_ix: dict[tuple, int] = {}
+        self._last_table = None
+        self._last_code = -1
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+    def lot_index(self, lot) -> int:
+        """The entry of `lot` as it is now (a lot created by a transfer may get its cost
+        later: a new cost is a new entry)."""
+        ix = self._lot_ix.get(id(lot))
+        if ix is None or self.lots[ix][2] is not lot.cost:
+            ix = self._lot_ix[id(lot)] = len(self.lots)
+            self.lots.append((lot.product, lot.location, lot.cost))
+        return ix
+
+    def used(self, lot, date: dt.date | None, q: Decimal, ref, provider: str | None) -> None:
+        """One used movement: `q` of `lot` by the visit row `ref` on `date`."""
+        ix = self._lot_ix.get(id(lot))
+        if ix is None or self.lots[ix][2] is not lot.cost:
+            ix = self.lot_index(lot)
+        self.lot.append(ix)
+        self.day.append(date.toordinal() if date is not None else 0)
+        p = self._prov_ix.get(provider)
+        if p is None:
+            p = self._prov_ix[provider] = len(self.providers)
+            self.providers.append(provider)
+        self.provider.append(p)
+        if ref is None:
+            self.table.append(-1)
+            self.row.append(0)
+        else:
+            t = ref.table
+            if t is not self._last_table:
+                k = (t.file, t.sheet)
+                code = self._table_ix.get(k)
+                if code is None:
+                    code = self._table_ix[k] = len(self.tables)
+                    self.tables.append(t)
+                self._last_table, self._last_code = t, code
+            self.table.append(self._last_code)
+            self.row.append(ref.row)
+        e = q.as_tuple()[2]
+        if e.__class__ is int and -SCALE <= e <= 100:
+            c = int(q * _FACTOR)
+            if -_LIMIT < c < _LIMIT:
+                self.qc.append(c)
+                self.qe.append(e)
+                return
+        self.odd[len(self.qc)] = q
+        self.qc.append(NOT_SCALED)
+        self.qe.append(0)
+
+    def moved(self, kind: str, lot, date: dt.date | None, q: Decimal) -> None:
+        """Any other movement (module doc): its value at the lot's cost, as a `Movement`'s."""
+        self.other.append((kind, date, q * lot.cost if lot.cost is not None else None))
+
+    def quantity(self, i: int) -> Decimal:
+        """Used movement `i`'s quantity, exactly as booked (the tests read it back)."""
+        c = self.qc[i]
+        if c == NOT_SCALED:
+            return self.odd[i]
+        return scaled_decimal(c, self.qe[i])
+
+
+def scaled_decimal(c: int, e: int) -> Decimal:
+    """The Decimal with exponent `e` whose value is c / 10**SCALE (exact: c is a multiple
+    of 10**(SCALE + e), as every term of a sum whose least exponent is e)."""
+    shift = SCALE + e
+    return Decimal(c // 10 ** shift).scaleb(e) if shift >= 0 else Decimal(c * 10 ** -shift).scaleb(e)
