@@ -41,12 +41,13 @@ def one_pass(result, date_from=None, date_to=None):
 
 
 def assert_all_three_agree(result, date_from=None, date_to=None):
-    assert result.ledger is not None and result.movements
+    assert result.ledger is not None
     cols = compute_periods(result, date_from, date_to)
-    assert cols == one_pass(result, date_from, date_to)
-    assert cols == reference_periods(result, date_from, date_to)
+    ref = reference_periods(result, date_from, date_to)
     # equal Decimals can differ in digits (30.0 and 30.00): report.json prints the digits
-    assert repr(cols) == repr(one_pass(result, date_from, date_to))
+    assert cols == ref and repr(cols) == repr(ref)
+    if result.movements or not result.lots:  # else the one pass refuses: nothing to sum
+        assert repr(cols) == repr(one_pass(result, date_from, date_to))
     return cols
 
 

@@ -43,6 +43,11 @@ from lotsync.reconcile.result import Result
 _NOT_SEEN = object()
 
 
+def _view(a, dtype) -> np.ndarray:
+    """An array.array as a numpy array without a copy (an empty one as an empty array)."""
+    return np.frombuffer(a, dtype=dtype) if len(a) else np.zeros(0, dtype=dtype)
+
+
 def _groups(key: np.ndarray, qc: np.ndarray, qe: np.ndarray):
     """(keys, sum of qc, least qe) per distinct key: one stable sort, two reduceats."""
     if key.size == 0:
@@ -64,21 +69,18 @@ def compute_from_columns(result: Result, date_from: dt.date | None, date_to: dt.
     L: LedgerColumns = result.ledger
     as_of = result.as_of
     frows = _finding_rows(result)
-    day = np.array(L.day, dtype=np.int64)
-    lot = np.array(L.lot, dtype=np.int64)
-    provider = np.array(L.provider, dtype=np.int64)
-    table = np.array(L.table, dtype=np.int64)
-    qc = np.array(L.qc, dtype=np.int64)
-    qe = np.array(L.qe, dtype=np.int64)
+    # views of the arrays (no copy); keys are made int64 only where they are combined
+    day, lot, provider, table = (_view(a, np.int32) for a in (L.day, L.lot, L.provider, L.table))
+    qc, qe = _view(L.qc, np.int64), _view(L.qe, np.int8)
     lots, providers = L.lots, L.providers
     nlots = max(len(lots), 1)
 
     # visit rows: the first movement of each (table, row)
-    has_row = table >= 0
-    rowkey = (table << 32) | np.array(L.row, dtype=np.int64)
-    with_row = np.flatnonzero(has_row)
-    ukeys, first = np.unique(rowkey[with_row], return_index=True)
+    with_row = np.flatnonzero(table >= 0)
+    ukeys, first = np.unique((table[with_row].astype(np.int64) << 32) | _view(L.row, np.int32)[with_row],
+                             return_index=True)
     first = with_row[first]
+    del with_row
     codes = {(t.file, t.sheet): i for i, t in enumerate(L.tables)}
 
     def fkey(k: tuple) -> int | None:
@@ -119,18 +121,19 @@ def compute_from_columns(result: Result, date_from: dt.date | None, date_to: dt.
         else:
             a = bucket(d)
             codes_of_day.append(-1 if a is None else 1 + index[a])
-    b = np.array(codes_of_day, dtype=np.int64)[inv.reshape(-1)] if day.size else day
+    b = np.array(codes_of_day, dtype=np.int32)[inv.reshape(-1)] if day.size else day
+    del inv
     scaled = qc != NOT_SCALED
 
     # value, net, opening and units per month: by (bucket, lot)
     sel = (b >= 0) & scaled
-    for k, q in _sums(b[sel] * nlots + lot[sel], qc[sel], qe[sel]):
+    for k, q in _sums(b[sel].astype(np.int64) * nlots + lot[sel], qc[sel], qe[sel]):
         bk, li = divmod(k, nlots)
         opening = _add_used(accs, bk, lots[li], q, opening)
     # the provider view's units: in range, by (provider, lot)
     prov: dict[str, list] = defaultdict(lambda: [0, 0, 0, defaultdict(lambda: ZERO)])
     sel = (b >= 1) & scaled
-    for k, q in _sums(provider[sel] * nlots + lot[sel], qc[sel], qe[sel]):
+    for k, q in _sums(provider[sel].astype(np.int64) * nlots + lot[sel], qc[sel], qe[sel]):
         pi, li = divmod(k, nlots)
         prov[providers[pi] or NO_PROVIDER][3][lots[li][0]] += q
     # the supply window's use: by lot
@@ -167,7 +170,7 @@ def compute_from_columns(result: Result, date_from: dt.date | None, date_to: dt.
                 r.product, r.provider, r.has_provider = lots[int(lot[j])][0], providers[int(provider[j])], True
     firsts = first[counted]
     firsts = firsts[b[firsts] >= 1]
-    pairs, n = np.unique((b[firsts] << 32) | provider[firsts], return_counts=True)
+    pairs, n = np.unique((b[firsts].astype(np.int64) << 32) | provider[firsts], return_counts=True)
     for k, c in zip(pairs.tolist(), n.tolist()):
         bk, pi = k >> 32, k & 0xFFFFFFFF
         accs[bk - 1].rows += c

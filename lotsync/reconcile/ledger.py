@@ -45,7 +45,7 @@ class LedgerColumns:
 
     __slots__ = ("day", "lot", "provider", "table", "row", "qc", "qe", "odd", "lots",
                  "providers", "tables", "other", "_lot_ix", "_prov_ix", "_table_ix",
-                 "_last_table", "_last_code")
+                 "_last_table", "_last_code", "_q_seen")
 
     def __init__(self) -> None:
         self.day = array("i")
@@ -65,6 +65,7 @@ class LedgerColumns:
         self._table_ix: dict[tuple, int] = {}
         self._last_table = None
         self._last_code = -1
+        self._q_seen: dict[int, tuple[Decimal, int, int]] = {}
 
     def __len__(self) -> int:
         return len(self.day)
@@ -79,20 +80,19 @@ class LedgerColumns:
         return ix
 
     def used(self, lot, date: dt.date | None, q: Decimal, ref, provider: str | None) -> None:
-        """One used movement: `q` of `lot` by the visit row `ref` on `date`."""
+        """One used movement: `q` of `lot` by the visit row `ref` on `date`. Called once per
+        used movement (a million at a million rows): the arrays' appends are bound once,
+        and a quantity object met before (the parse makes one per distinct cell value) is
+        looked up, not converted again."""
         ix = self._lot_ix.get(id(lot))
         if ix is None or self.lots[ix][2] is not lot.cost:
             ix = self.lot_index(lot)
-        self.lot.append(ix)
-        self.day.append(date.toordinal() if date is not None else 0)
         p = self._prov_ix.get(provider)
         if p is None:
             p = self._prov_ix[provider] = len(self.providers)
             self.providers.append(provider)
-        self.provider.append(p)
         if ref is None:
-            self.table.append(-1)
-            self.row.append(0)
+            code, row = -1, 0
         else:
             t = ref.table
             if t is not self._last_table:
@@ -102,18 +102,23 @@ class LedgerColumns:
                     code = self._table_ix[k] = len(self.tables)
                     self.tables.append(t)
                 self._last_table, self._last_code = t, code
-            self.table.append(self._last_code)
-            self.row.append(ref.row)
-        e = q.as_tuple()[2]
-        if e.__class__ is int and -SCALE <= e <= 100:
-            c = int(q * _FACTOR)
-            if -_LIMIT < c < _LIMIT:
-                self.qc.append(c)
-                self.qe.append(e)
-                return
-        self.odd[len(self.qc)] = q
-        self.qc.append(NOT_SCALED)
-        self.qe.append(0)
+            code, row = self._last_code, ref.row
+        hit = self._q_seen.get(id(q))
+        if hit is None or hit[0] is not q:
+            hit = _scaled(q)
+            if len(self._q_seen) >= 4096:
+                self._q_seen.clear()
+            self._q_seen[id(q)] = hit  # it holds q: the id cannot be reused while it is here
+        c = hit[1]
+        if c == NOT_SCALED:
+            self.odd[len(self.qc)] = q
+        self.lot.append(ix)
+        self.day.append(date.toordinal() if date is not None else 0)
+        self.provider.append(p)
+        self.table.append(code)
+        self.row.append(row)
+        self.qc.append(c)
+        self.qe.append(hit[2])
 
     def moved(self, kind: str, lot, date: dt.date | None, q: Decimal) -> None:
         """Any other movement (module doc): its value at the lot's cost, as a `Movement`'s."""
@@ -125,6 +130,16 @@ class LedgerColumns:
         if c == NOT_SCALED:
             return self.odd[i]
         return scaled_decimal(c, self.qe[i])
+
+
+def _scaled(q: Decimal) -> tuple[Decimal, int, int]:
+    """(q, qc, qe) as the columns hold it (module doc): qc NOT_SCALED when q does not fit."""
+    e = q.as_tuple()[2]
+    if e.__class__ is int and -SCALE <= e <= 100:
+        c = int(q * _FACTOR)
+        if -_LIMIT < c < _LIMIT:
+            return q, c, e
+    return q, NOT_SCALED, 0
 
 
 def scaled_decimal(c: int, e: int) -> Decimal:
