@@ -45,6 +45,9 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
             visits = len({visit_key(v) for v in practice.visits})
         else:  # the sweep added every row into COGS as it booked it
             visits = len(booker.cogs.by_visit)
+            # the event order (three lists of a million, and their ints: ~80 MB at 1M rows)
+            # is done with: freed before COGS builds its visits, the run's peak (issue 10)
+            booker._order = booker._rows = booker._kinds = None
             cogs = booker.cogs.result(names)
         del booker  # its working state (the event order, duplicate keys, ...) is done with
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
