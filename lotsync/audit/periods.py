@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from operator import attrgetter
 
@@ -58,6 +58,10 @@ GAP_CODES = frozenset({"MISSING_LOT", "UNKNOWN_LOT", "LOT_PRODUCT_MISMATCH"})
 ROW_CODES = GAP_CODES | {"UNKNOWN_UNIT", "EXPIRED_USE", "FEFO_VIOLATION", "DUPLICATE_ENTRY",
                          "PRODUCT_ALIAS", "UNLOGGED_TRANSFER", "USE_BEFORE_RECEIPT"}
 SUPPLY_WINDOW_DAYS = 90
+#: From this many used movements on, the period figures are group-bys over the ledger's
+#: columns (numpy); below it, the one pass over the columns' records: importing numpy costs
+#: ~0.1 s CPU, which the group-bys save back at ~50,000 movements (bench/README.md).
+NUMPY_FROM = 50_000
 SHARE = Decimal("0.0001")
 NO_PROVIDER = "(not recorded)"
 
@@ -231,10 +235,14 @@ def compute_periods(result: Result, date_from: dt.date | None = None,
     From the ledger's columns (`Options.keep_ledger`: group-bys, audit/period_columns.py)
     when the result has them, else by one pass over its `Movement`s (`_compute`, which the
     tests hold the columns to)."""
-    if result.ledger is not None:
+    ledger = result.ledger
+    if ledger is not None:
         with localcontext(LEDGER_CONTEXT):
-            from lotsync.audit.period_columns import compute_from_columns
-            return compute_from_columns(result, date_from, date_to)
+            if len(ledger) >= NUMPY_FROM:
+                from lotsync.audit.period_columns import compute_from_columns
+                return compute_from_columns(result, date_from, date_to)
+            return _compute(replace(result, movements=tuple(ledger.movements()), ledger=None),
+                            date_from, date_to)
     if not result.movements and result.lots:
         raise ValueError("period figures need the ledger's movements: reconcile with "
                          "Options(keep_ledger=True) or Options(keep_movements=True)")

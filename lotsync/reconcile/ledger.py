@@ -34,6 +34,9 @@ import datetime as dt
 from array import array
 from decimal import Decimal
 
+from lotsync.model import RowRef
+from lotsync.reconcile.result import make_movement
+
 SCALE = 6
 NOT_SCALED = -(2 ** 63)
 _FACTOR = Decimal(10) ** SCALE
@@ -123,6 +126,27 @@ class LedgerColumns:
     def moved(self, kind: str, lot, date: dt.date | None, q: Decimal) -> None:
         """Any other movement (module doc): its value at the lot's cost, as a `Movement`'s."""
         self.other.append((kind, date, q * lot.cost if lot.cost is not None else None))
+
+    def movements(self) -> list:
+        """The movements as `Movement` records again (what the period figures read of them:
+        kind, product, location, date, quantity, value, the visit row, the provider), used
+        movements in ledger order, then the others: for a small ledger, where a pass over
+        records costs less than importing numpy for the group-bys (audit/periods.py)."""
+        out = []
+        lots, providers, tables, qc = self.lots, self.providers, self.tables, self.qc
+        for i in range(len(qc)):
+            product, location, cost = lots[self.lot[i]]
+            q = self.quantity(i)
+            o, t = self.day[i], self.table[i]
+            out.append(make_movement("used", product, None, None, location,
+                                     dt.date.fromordinal(o) if o > 0 else None, q,
+                                     q * cost if cost is not None else None, False,
+                                     RowRef(tables[t], self.row[i]) if t >= 0 else None, None,
+                                     providers[self.provider[i]], None, None))
+        for kind, d, value in self.other:
+            out.append(make_movement(kind, None, None, None, None, d, None, value, False, None, None,
+                                     None, None, None))
+        return out
 
     def quantity(self, i: int) -> Decimal:
         """Used movement `i`'s quantity, exactly as booked (the tests read it back)."""
