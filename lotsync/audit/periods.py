@@ -1,6 +1,10 @@
 """Period figures: by month, with quarter and year roll-ups, a per-provider view, and the
 supply left at the current rate of use. Pure: a `Result` reconciled with
-`Options(keep_movements=True)` in, frozen figures out.
+`Options(keep_ledger=True)` (the ledger's compact columns: what the reconcile command
+keeps) or `Options(keep_movements=True)` in, frozen figures out. From the columns: numpy
+group-bys (audit/period_columns.py) for a large ledger, the one pass below over records
+rebuilt from them for a small one; from Movements: the one pass. The tests hold all three
+to tests/periods_reference.py, digit for digit.
 
 The ledger is always built from the first row (so opening balances are right); `date_from`
 and `date_to` only choose which days are reported. A month cut by the range covers only

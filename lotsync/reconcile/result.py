@@ -4,7 +4,7 @@ model). Field names follow report.json (SPEC §4)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from lotsync.model import Finding, Source, TableInput, make_slotted
@@ -102,8 +102,9 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Movement:
-    """One change to one lot's balance, for traces and period figures (kept only when
-    `Options.keep_movements` is set: a million visits make a million of these).
+    """One change to one lot's balance, for traces, the books journal and the frames (kept
+    only when `Options.keep_movements` is set: a million visits make a million of these;
+    the period figures need only `Options.keep_ledger`'s compact columns).
 
     kind: received, used, wasted, expired, returned, adjusted, transfer_out, transfer_in,
     count (quantity = the count variance). Quantities are in units of use; `value` is at
@@ -175,7 +176,9 @@ class Result:
     summary: Summary
     fefo_next: tuple["UseNext", ...] = ()
     movements: tuple[Movement, ...] = ()
-    ledger: object = None  # ledger.LedgerColumns when Options.keep_ledger, else None
+    # ledger.LedgerColumns when Options.keep_ledger, else None: a working record of the
+    # movements (the period figures' input), not part of what a result is compared by
+    ledger: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
