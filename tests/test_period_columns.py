@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 
 from helpers import run_files, write_book
 from lotsync.audit import periods as periods_mod
-from lotsync.audit.period_columns import compute_from_columns
-from lotsync.audit.periods import compute_periods
+from lotsync.audit.periods import compute_from_columns, compute_periods
 from lotsync.demo.practice import DEMO_AS_OF, write_demo_practice
 from lotsync.model import TableInput
 from lotsync.nightly.run import NightlyRun
@@ -38,7 +37,8 @@ COUNT = ["Date", "Product", "Lot", "Counted"]
 
 
 def one_pass(result, date_from=None, date_to=None):
-    """The figures by the one pass over the result's Movements (no columns)."""
+    """The figures by the one pass over the result's Movements (no columns: the result has
+    movements, which win, and this takes away its ledger as well)."""
     return compute_periods(dataclasses.replace(result, ledger=None), date_from, date_to)
 
 
@@ -51,7 +51,7 @@ def assert_all_three_agree(result, date_from=None, date_to=None):
     assert cols == ref and repr(cols) == repr(ref)
     # a small ledger: the one pass over the columns' records (no numpy)
     assert len(result.ledger) < periods_mod.NUMPY_FROM
-    assert repr(compute_periods(result, date_from, date_to)) == repr(ref)
+    assert repr(compute_periods(dataclasses.replace(result, movements=()), date_from, date_to)) == repr(ref)
     if result.movements or not result.lots:  # else the one pass refuses: nothing to sum
         assert repr(cols) == repr(one_pass(result, date_from, date_to))
     return cols
@@ -131,6 +131,16 @@ def test_a_ledger_alone_gives_the_period_figures_a_movements_result_gives(period
     full = run_files([period_practice], as_of=date(2026, 6, 30), keep_movements=True)[0]
     assert lean.movements == () and full.ledger is None
     assert repr(compute_periods(lean)) == repr(compute_periods(full))
+
+
+def test_a_result_whose_movements_were_replaced_is_figured_from_them_not_from_its_ledger(period_practice):
+    """As the books journal does: a location's movements alone, in a copy of the result
+    that still carries the whole ledger's columns."""
+    r = run_files([period_practice], as_of=date(2026, 6, 30), keep_movements=True, keep_ledger=True)[0]
+    juvederm = tuple(m for m in r.movements if m.product == "Juvederm")
+    sub = dataclasses.replace(r, movements=juvederm, lots=(), findings=())
+    cogs = sum(m.cogs for m in compute_periods(sub).months)
+    assert cogs == Decimal(600) and cogs != sum(m.cogs for m in compute_periods(r).months)
 
 
 INPUTS = (TableInput(file=T_VISITS.file, sheet=T_VISITS.sheet, kind="visits", header_row=1,

@@ -209,17 +209,18 @@ class NightlyRun:
         (`pipeline.gc_paused(freeze=True)`).
 
         `movements`: keep a `Movement` per ledger movement in the result (the Python API's
-        trace and frames read them). The period figures never need them: they come from
-        the ledger's columns (`Options.keep_ledger`). The command line passes False, and
-        gets them only for what reads them: Parquet output, and the posted-journal check
-        of a history with posted months (a million of them were ~250 MB at 1M rows)."""
+        trace and frames read them; the period figures are then made from them). The
+        command line passes False: the period figures come from the ledger's compact
+        columns (`Options.keep_ledger`), and Movements are kept only for what reads them:
+        Parquet output, and the posted-journal check of a history with posted months (a
+        million of them were ~250 MB at 1M rows)."""
         s = self.settings
         if s["history"] is not None:
             from lotsync.nightly.runlog import setup_run_log
             self.history = open_history(s["history"])
             self.log = setup_run_log(Path(s["history"]).parent, self.verbose)
         keep = movements or (write and "parquet" in self._outputs())
-        opts = reconcile_options(s, infer_lots=self.infer_lots, keep_movements=keep, keep_ledger=True)
+        opts = reconcile_options(s, infer_lots=self.infer_lots, keep_movements=keep, keep_ledger=not keep)
         if self.log is not None:
             from lotsync.nightly.runlog import log_start
             log_start(self.log, s["sources"], opts.as_of, s["config"])
