@@ -38,6 +38,8 @@ def reconcile(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] 
         catalog = build_catalog(practice)
         booker = (Booker if reference else SweepBooker)(practice, catalog, opts)
         booking = booker.run()
+        if booking.ledger is not None:
+            booking.ledger.done()
         missing_lot_notes = booker.missing_lot_suggestions
         names = {k: p.name for k, p in catalog.products.items()}
         if reference:  # COGS from every row's take, after the booking

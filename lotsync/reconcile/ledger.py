@@ -48,7 +48,7 @@ class LedgerColumns:
 
     __slots__ = ("day", "lot", "provider", "table", "row", "qc", "qe", "odd", "lots",
                  "providers", "tables", "other", "_lot_ix", "_prov_ix", "_table_ix",
-                 "_last_table", "_last_code", "_q_seen")
+                 "_last_table", "_last_code", "_q_seen", "_held")
 
     def __init__(self) -> None:
         self.day = array("i")
@@ -69,6 +69,7 @@ class LedgerColumns:
         self._last_table = None
         self._last_code = -1
         self._q_seen: dict[int, tuple[Decimal, int, int]] = {}
+        self._held: list = []
 
     def __len__(self) -> int:
         return len(self.day)
@@ -80,6 +81,7 @@ class LedgerColumns:
         if ix is None or self.lots[ix][2] is not lot.cost:
             ix = self._lot_ix[id(lot)] = len(self.lots)
             self.lots.append((lot.product, lot.location, lot.cost))
+            self._held.append(lot)  # held, so its id is never another lot's while keyed here
         return ix
 
     def used(self, lot, date: dt.date | None, q: Decimal, ref, provider: str | None) -> None:
@@ -126,6 +128,12 @@ class LedgerColumns:
     def moved(self, kind: str, lot, date: dt.date | None, q: Decimal) -> None:
         """Any other movement (module doc): its value at the lot's cost, as a `Movement`'s."""
         self.other.append((kind, date, q * lot.cost if lot.cost is not None else None))
+
+    def done(self) -> None:
+        """The booking is over: drop what only appending needed (the lots held for their
+        ids, the lookups), so a Result's ledger holds its columns and tables alone."""
+        self._lot_ix, self._prov_ix, self._table_ix, self._q_seen = {}, {}, {}, {}
+        self._held, self._last_table = [], None
 
     def movements(self) -> list:
         """The movements as `Movement` records again (what the period figures read of them:
