@@ -49,7 +49,8 @@ of the stage at 1M).
 Fourth pass (measured unprofiled at 200k, the bench practice's typed rows, interleaved with
 main's sweep; cProfile inflates this loop two- to threefold): the sweep is ~0.75 s CPU, of
 which the rows handed to the reference ~0.13 s (2.3% of the rows, ~28 µs each: near-key
-search, findings, inference), the movements the periods need ~0.2 s (`used_movement`), and
+search, findings, inference), the movements the periods need ~0.2 s (`used_movement`; the
+reconcile command now appends to the ledger's columns instead, `ledger_used`), and
 the common-row loop ~0.42 s (~2 µs a row), of which the COGS adds are nearly half (~0.19 s).
 The duplicate key is now hashed once per common row (added at once, taken out again for a
 row going to the reference) and stock is tested Decimal to Decimal (`> ZERO`: an int
