@@ -251,8 +251,9 @@ def test_columns_naming_nothing_lotsync_reads_stay_unread(tmp_path):
 REAL_EXPORTS = {
     "github:KietLuong1/web-warehouse src/queries/Inventory/keys.ts": (
         ["inventory_id", "product_id", "location_id", "quantity", "batch_number", "import_date", "expiry_date"],
+        # the date stock was imported into the warehouse is its receipt date (detect8)
         {"product": "product_id", "location": "location_id", "quantity": "quantity", "lot": "batch_number",
-         "expiration": "expiry_date"}),
+         "expiration": "expiry_date", "received_date": "import_date"}),
     "github:MediSupply-Team/MediSupply-Backend catalogo-service/ENDPOINTS-INVENTARIO.md": (
         ["producto_id", "bodega_id", "pais", "lote", "tipo_movimiento", "motivo", "cantidad", "fecha_vencimiento",
          "usuario_id", "referencia_documento", "observaciones", "permitir_stock_negativo"],

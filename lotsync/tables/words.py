@@ -197,6 +197,13 @@ _TABLE_ALIAS = re.compile(r"[A-Z][0-9]_([A-Z][A-Z0-9_]*)")
 #: value's type, not the field; a date prefix is the word date, a yes/no prefix a flag.
 _TYPE_PREFIX = re.compile(r"(str|int|lng|dbl|sng|dec|cur|txt|dte|dtm|bln|bool)(?=[A-Z][a-z])(.+)")
 TYPE_PREFIX_WORDS = {"dte": "Date ", "dtm": "Date ", "bln": "Flag ", "bool": "Flag "}
+#: A record's event time written as a participle and `At` (`countedAt`, `usedAt`,
+#: `adjustedAt`, `received_at`: the moment it was counted, used, adjusted) is that event's
+#: date, as `Counted Date` is (detect8). An edit's time (`updatedAt`, `approvedAt`,
+#: `deletedAt`) dates a change to the record, never the event: left as it is (no field).
+_EVENT_AT = re.compile(r"(.*?)([A-Za-z]*ed)(?:At|_at|_AT| at| At)")
+EDITED = frozenset({"updated", "modified", "changed", "deleted", "approved", "archived", "synced", "cancelled",
+                    "canceled", "published", "restocked", "edited", "posted", "exported", "printed"})
 
 
 def rewrite_header(header: str) -> str:
@@ -209,6 +216,9 @@ def rewrite_header(header: str) -> str:
     m = _TYPE_PREFIX.fullmatch(header)
     if m is not None:
         header = TYPE_PREFIX_WORDS.get(m.group(1), "") + m.group(2)
+    m = _EVENT_AT.fullmatch(header)
+    if m is not None and m.group(2).casefold().rsplit("_", 1)[-1] not in EDITED:
+        header = f"{m.group(1)}{m.group(2)} date"
     header = _DATE_TIME.sub("datetime", header)
     return _AMOUNT_BY.sub(r"\1", header)
 
