@@ -250,8 +250,9 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                   # tests/test_detection_styles.py), which this header-only test has none of
                   ('public GitHub file, search index id 28001235237 (DEA controlled-substance dispensing log CSV export)',
                    'visits'),
-                  # measured with the sixth blind set (6 of its 58 tables; the Portuguese lot
-                  # type's flags are read as flags since detect8, so 5 are left): a vaccine dose's
+                  # measured with the sixth blind set (6 of its 58 tables; since detect8 the
+                  # Portuguese lot type's flags are flags, a dose's id holds no quantity and a
+                  # dose's description and next dose are no amount, so 3 are left): a vaccine dose's
                   # `doseId` read as the quantity and `medicalUnitHash` as the unit; a FHIR
                   # logical model's venue, outreach session and schedule read as product and
                   # visit id; a Portuguese lot type's `ehLoteNovo` ("is a new lot?") and
@@ -259,15 +260,11 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                   # expiration; a catalog's second category name read as the category; a
                   # bare `brand` as the product; a Brazilian record's dose description
                   # (`1ª dose`) read as the quantity
-                  ('github:phatngluu/sixtyfiver-app src/app/modules/pethernet/shared/models/vaccine-dose.ts',
-                   'inventory'),
                   ('github:IntelliSOFT-Consulting/ChanjoKe-FHIR-IG input/fsh/models/IMMZCAdministerVaccine.fsh',
                    'visits'),
                   ('github:menidh69/naoLogicExercise src/dtos/productCsv.dto.ts', 'products'),
                   ('github:nshutijonathan/apprenticeship-project healthid/utils/constants/product_constants.py '
-                   '(PRODUCT_INCLUDE_CSV_FIELDS)', 'products'),
-                  ('github:GuilhermeMonteiroPeixoto/LED_Atividades Parte_2/ProjectFolder_Dump_Structure_Only/'
-                   'vacinacaocovid_vacina.sql', 'visits')}
+                   '(PRODUCT_INCLUDE_CSV_FIELDS)', 'products')}
 
 
 @pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known misread"))

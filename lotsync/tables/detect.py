@@ -58,7 +58,7 @@ from lotsync.tables.mapping import Mapping
 from lotsync.tables.profile import (DATE_FIELDS, NUMBER_FIELDS, SAMPLE, Profile, first_cells, profile_column,
                                    profile_of, vetoes)
 from lotsync.tables.values import clean_text, parse_number
-from lotsync.tables.words import FieldGuess, header_words, read_header
+from lotsync.tables.words import FieldGuess, header_words, read_header, vocabulary
 
 HEADER_SCAN_ROWS = 30
 SAMPLE_ROWS = 50
@@ -294,6 +294,9 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
         readings["quantity"] = Reading("quantity", r.header, r.index, r.confidence, r.words, r.by_mapping)
     if kind is not Kind.PRODUCTS and "product" in allowed and "product" not in readings:
         _read_code_as_product(headers, taken, readings)  # a catalog without names is none
+    for f in ID_FIELDS:
+        if f in allowed and f not in readings and (f != "product" or kind is not Kind.PRODUCTS):
+            _read_id_as_field(f, headers, taken, readings)
     if "date" in required and "date" not in readings:
         _read_dated_visit_as_date(sh, idx, readings)
     if "date" in required and "date" not in readings:
@@ -315,6 +318,36 @@ def _read_code_as_product(headers: dict[int, str], taken: set[int], readings: di
         words = set(header_words(header)[0])
         if j not in taken and "code" in words and words <= CODE_OF_PRODUCT:
             readings["product"] = Reading("product", header, j, round(WEAK_BELOW - 0.1, 2), ("code",))
+            taken.add(j)
+            return
+
+
+#: Fields a sheet may name only by a record's id or number (`skuId`, `ArtikelNr`, `LocId`,
+#: `StandortNr`, `idLot`, `claveProducto`, `codigo_vacina`): the things a row points at.
+ID_FIELDS = ("product", "location", "lot")
+#: The words that make a header an id or number of the thing its other words name.
+ID_WORDS = frozenset({"code", "identifier", "number", "key"})
+
+
+def _read_id_as_field(f: str, headers: dict[int, str], taken: set[int], readings: dict[str, Reading]) -> None:
+    """No column names the product, location or lot, but one is its id or number (an
+    export that keeps only `skuId`, `ArtikelNr`, `LocId`, `StandortNr`, `idLot`): the id is
+    how the sheet names it (detect8, as `_read_code_as_product` for a bare code). The header
+    must be the id word and one of the field's own one-word names (`warehouse number`,
+    `location identifier`, `code product`), nothing else, written as an export's column name
+    (one token: `LocId`, `codigo_vacina`): a database's key points at the record, where a
+    typed `Location #` or `Service Codes` on a hand-made sheet may be a number kept beside it.
+    Read as a weak guess, so `check` flags it and the reconcile names it in its weak-guess
+    line. A table with the field's name column never gets here: a name column beats its id
+    (detect5)."""
+    own = vocabulary().single.get(f, frozenset())
+    for j, header in headers.items():
+        if j in taken or not header.strip().replace("_", "").isalnum():
+            continue
+        words = set(header_words(header)[0])
+        rest = words - ID_WORDS
+        if words & ID_WORDS and rest and rest <= own:
+            readings[f] = Reading(f, header, j, round(WEAK_BELOW - 0.1, 2), tuple(sorted(words)))
             taken.add(j)
             return
 

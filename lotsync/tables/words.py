@@ -155,8 +155,14 @@ PREFIX_WORDS = {"no": "nome", "nu": "numero", "dt": "data", "sg": "sigla", "ds":
 #: naming the product before it, the header names the attribute; a bare `Brand` or `Brand
 #: Name` is still the product where nothing else names it.
 PRODUCT_ATTRIBUTES = frozenset({"brand", "color", "colour"})
+#: A reference (`<noun>_id`, `<noun>Id`, `id_<noun>`) points at a record: a thing, a place,
+#: a person or a document. It never holds an amount, a date, a money figure or a kind of
+#: movement, whatever its noun (`doseId`, `receiptId`, `id_aplicacao`, `id_ajuste`: the
+#: dose's, receipt's, administration's, adjustment's record, detect8).
+NOT_REFERENCED = frozenset({"quantity", "remaining", "counted", "date", "received_date", "expiration",
+                            "unit_cost", "total_cost", "price", "type", "reason", "units_per_package"})
 #: Words that make a following `by` a date (`Use By`), not a person (`Counted By`).
-DATE_BY = frozenset({"use", "best", "sell", "expiration", "until"})
+DATE_BY = frozenset({"use", "best", "sell", "expiration", "until", "eat"})
 
 
 #: Letters that carry no combining accent to drop (Turkish dotless i, Polish ł, Nordic ø/æ,
@@ -561,7 +567,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
         return ()  # `Allow negative stock`, `Is Expired`: a yes/no flag
     content = [w for w in words if w not in v.stop and w not in {"$", "%"}]
     # `Use By`, `Best By`, `Sell By`, `Haltbar bis`: a date a product is good until, not a person
-    is_person = bool(ws & v.person) and not (ws & v.person == {"by"} and ws & DATE_BY)
+    date_by = ws & v.person == {"by"} and bool(ws & DATE_BY)
+    is_person = bool(ws & v.person) and not date_by
     # `Vials Received`, `Syringes Used`, `Boxes on hand`: packages moved or held are a number
     # of units (for the quantity fields only; `# of Packs` alone names no movement)
     packs = ws & v.packages
@@ -612,6 +619,10 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             continue  # the same head noun put first (French, Spanish): `Code produit`, `ID Producto`
         if is_person and f not in PERSON_FIELDS:
             continue
+        if date_by and f in PERSON_FIELDS | {"staff"}:
+            continue  # `sellby`, `Eat By`: a date, never the person a bare `by` names (detect8)
+        if ref is not None and f in NOT_REFERENCED:
+            continue  # `doseId`, `receiptId`: a record's reference holds no amount or date
         if f == "product" and len(content) > 1 and content[-1] in PRODUCT_ATTRIBUTES:
             continue  # `productBrand`, `vaccine_brand`: the product's attribute, not the product
         if f in PERSON_FIELDS and attribute:
