@@ -316,7 +316,7 @@ def _read_code_as_product(headers: dict[int, str], taken: set[int], readings: di
     reconcile says it in its weak-guess line; a table with a name column never gets here."""
     for j, header in headers.items():
         words = set(header_words(header)[0])
-        if j not in taken and "code" in words and words <= CODE_OF_PRODUCT:
+        if j not in taken and "code" in words and words <= CODE_OF_PRODUCT | {"identifier"}:  # `skuId`
             readings["product"] = Reading("product", header, j, round(WEAK_BELOW - 0.1, 2), ("code",))
             taken.add(j)
             return
