@@ -196,8 +196,19 @@ def test_headers_are_read_right_on_the_fifth_blind_set(capsys):
 #: or `menge` labelled `remaining`, read as the opening quantity, which SPEC §1 allows on a
 #: stock sheet: the table test accepts it, this per-header figure does not). The labels are
 #: not changed after the measurement; the set is spent from here on and this floor guards
-#: regressions only.
-BLIND6_FLOOR = 0.75
+#: regressions only. Tuned on by class afterwards (detect8: a participle + At is that event's
+#: date, inbound/imported dates and a bare moment are a receipt's; a person's age, race, address
+#: and tax number are attributes; `eh`, undetermined, query and rating words name no field; a
+#: record's reference holds no amount, date or type; German and Spanish short forms; a count's
+#: user, group and catch weight and a vaccine's schedule, venue or contraindication are no
+#: field; docs/RULES.md): 85.2% (367 of 431) after tuning, NOT a blind figure (the blind one is
+#: 75.2% above); 42 more right, none fewer. An export's id as a table's only product, location
+#: or lot column (`skuId`, `ArtikelNr`, `LocId`) is read in table context only, which this
+#: header-only figure cannot show. Of the 64 left, most are labels a reader could dispute (a
+#: count's `almacen`/`sucursal` labelled none, `Cost` as a visit's price, `label`/`value` on a
+#: Dolibarr movement), references labelled none (`facilityId`, `vaccinatorID`, `treatment_id`)
+#: kept as readings, and stock sheets' on-hand columns read as the opening quantity.
+BLIND6_FLOOR = 0.85
 
 
 def test_headers_are_read_right_on_the_sixth_blind_set(capsys):
