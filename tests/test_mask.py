@@ -176,3 +176,28 @@ def test_masked_demo_reports_contain_no_patient_name(tmp_path):
     blob = b"".join(data for p in paths for _, data in _bytes_of(p)).decode("utf-8", "replace").casefold()
     leaked = [n for n in names if n.casefold() in blob]
     assert leaked == []
+
+
+def test_a_masked_visit_log_tab_named_for_a_patient_keeps_its_period_figures(tmp_path):
+    """A clinic keeping a visit log per patient names the tab for them, so masking renames
+    the tab in the findings and inputs; the reconcile command's result keeps the ledger's
+    columns (no Movements), and its period figures must still match the row that took from
+    a lot to its finding: counted once, as from Movements."""
+    recv = write_book(tmp_path / "receiving.xlsx", {"Receiving": [
+        ["Product", "Lot", "Expiration", "Date Received", "Qty", "Unit", "Unit Cost"],
+        ["Botox 100U", "B1", date(2026, 3, 1), date(2026, 1, 5), 200, "units", 5]]})
+    treat = write_book(tmp_path / "treatments.xlsx", {"May": [
+        ["Date", "Patient", "Provider", "Product", "Lot", "Qty", "Unit", "Price"],
+        ["2026-05-04", "May", "Dr A", "Botox 100U", "B1", 20, "units", 300],  # EXPIRED_USE
+        ["2026-05-05", "Jane Roe", "Dr A", "Botox 100U", "B1", 10, "units", 150]]})
+    key = b"k" * 32
+    by_movements = mask_result(run_files([recv, treat], as_of=date(2026, 6, 30),
+                                         keep_movements=True)[0], key)
+    by_columns = mask_result(run_files([recv, treat], as_of=date(2026, 6, 30),
+                                       keep_ledger=True)[0], key)
+    assert "May" not in {i.sheet for i in by_columns.inputs}  # the tab was scrubbed
+    cols = compute_periods(by_columns)
+    assert [m.visit_rows for m in cols.months if m.period == "2026-05"] == [2]
+    assert cols == compute_periods(by_movements)
+    # and the masked result's ledger shows the sheet through the mask, as its movements do
+    assert all(t.sheet != "May" for t in by_columns.ledger.tables)

@@ -245,16 +245,18 @@ def mask_result(result: Result, key: bytes) -> Result:
     tables: dict[int, object] = {}
     refs: dict[int, object] = {}
 
+    def table_of(t):
+        mt = tables.get(id(t))
+        if mt is None:
+            mt = tables[id(t)] = _masked_table(t, masker)
+        return mt
+
     def ref_of(ref):
         if ref is None:
             return None
         hit = refs.get(id(ref))
         if hit is None:
-            t = ref.table
-            mt = tables.get(id(t))
-            if mt is None:
-                mt = tables[id(t)] = _masked_table(t, masker)
-            hit = refs[id(ref)] = type(ref)(mt, ref.row)
+            hit = refs[id(ref)] = type(ref)(table_of(ref.table), ref.row)
         return hit
 
     movements = tuple(
@@ -273,5 +275,10 @@ def mask_result(result: Result, key: bytes) -> Result:
                  for l in result.lots)
     inputs = tuple(replace(i, file=masker.scrub(i.file), sheet=masker.scrub(i.sheet),
                            note=masker.scrub(i.note)) for i in result.inputs)
+    ledger = result.ledger
+    if ledger is not None:
+        # the columns' visit tables as the findings and inputs now name them (a tab or file
+        # named for a patient is scrubbed there), and seen through the mask like a movement's
+        ledger = ledger.with_tables([table_of(t) for t in ledger.tables])
     return replace(result, cogs=cogs, movements=movements, findings=tuple(findings), lots=lots,
-                   inputs=inputs)
+                   inputs=inputs, ledger=ledger)

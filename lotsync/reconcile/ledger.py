@@ -135,6 +135,16 @@ class LedgerColumns:
         self._lot_ix, self._prov_ix, self._table_ix, self._q_seen = {}, {}, {}, {}
         self._held, self._last_table = [], None
 
+    def with_tables(self, tables: list) -> "LedgerColumns":
+        """A copy sharing every column, its visit tables replaced by `tables` (same order):
+        a masked result's ledger must name the masked tables its findings and inputs name,
+        or the period figures could not match a visit row's movements to its findings."""
+        other = LedgerColumns.__new__(LedgerColumns)
+        for name in LedgerColumns.__slots__:
+            setattr(other, name, getattr(self, name))
+        other.tables = list(tables)
+        return other
+
     def movements(self) -> list:
         """The movements as `Movement` records again (what the period figures read of them:
         kind, product, location, date, quantity, value, the visit row, the provider), used
