@@ -111,3 +111,18 @@ def test_a_flag_prefixed_column_is_no_field_even_when_its_noun_is_one():
     assert det.kind is Kind.INVENTORY
     assert det.columns["expiration"].header == "dt_validade"
     assert "fl_vencido" not in {c.header for c in det.columns.values()}
+
+
+@pytest.mark.parametrize("stamp", ["Date/Time", "Date / Time", "DateTime"])
+def test_a_receiving_log_stamped_date_time_dates_its_receipts(tmp_path, stamp):
+    """`Date/Time` (one moment, the date: words.rewrite_header) on a receiving log is the
+    receipt date, as a bare `Date` is there: a treatment before it is used before receipt."""
+    from datetime import date
+    path = write_book(tmp_path / "clinic.xlsx", {
+        "Sheet1": [["Product", "Lot", "Expiration", stamp, "Qty", "Unit Cost"],
+                   ["Botox 100U", "C3709C3", EXP1, date(2026, 1, 20), 200, 5]],
+        "Sheet2": [["Date", "Patient", "Provider", "Product", "Lot", "Units"],
+                   [date(2026, 1, 10), "Jane Roe", "Dr Lee", "Botox 100U", "C3709C3", 20]]})
+    result = reconcile_files([path])
+    assert [l.received_date for l in result.lots] == [date(2026, 1, 20)]
+    assert "USE_BEFORE_RECEIPT" in {f.code for f in result.findings}
