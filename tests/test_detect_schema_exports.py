@@ -126,3 +126,21 @@ def test_a_receiving_log_stamped_date_time_dates_its_receipts(tmp_path, stamp):
     result = reconcile_files([path])
     assert [l.received_date for l in result.lots] == [date(2026, 1, 20)]
     assert "USE_BEFORE_RECEIPT" in {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize("provider", ["Provider", "Prov"])
+def test_a_usage_log_by_provider_without_a_patient_column_is_read_as_visits_not_receipts(tmp_path, provider):
+    """`Date | Provider | Product | Lot # | Qty` on an unnamed tab: what each provider used.
+    On a receiving log the provider is not the supplier, so this never reads as receipts
+    (every use booked as stock coming in)."""
+    from datetime import date
+    path = write_book(tmp_path / "clinic.xlsx", {
+        "Sheet1": [["Product", "Lot", "Expiration", "Date Received", "Qty", "Unit Cost"],
+                   ["Botox 100U", "C3709C3", EXP1, date(2026, 1, 5), 200, 5]],
+        "Sheet2": [["Date", provider, "Product", "Lot #", "Qty"],
+                   [date(2026, 2, 2), "Dr Lee", "Botox 100U", "C3709C3", 20],
+                   [date(2026, 2, 9), "Kim RN", "Botox 100U", "C3709C3", 10]]})
+    result = reconcile_files([path])
+    kinds = {i["sheet"]: i["kind"] for i in report_dict(result)["inputs"]}
+    assert kinds == {"Sheet1": "inventory", "Sheet2": "visits"}
+    assert [l.received for l in result.lots] == [200]

@@ -135,7 +135,7 @@ LANGUAGES = [
     # Spanish
     ("Cant. Recibida", I, "quantity"), ("Cant. Usada", V, "quantity"), ("Cant. Contada", C, "counted"),
     ("Existencia Física", C, "counted"), ("Fecha de Conteo", C, "date"), ("Costo Unit.", I, "unit_cost"),
-    ("Prov.", I, "supplier"), ("Ubic.", I, "location"), ("Lote Nro.", I, "lot"), ("F. Vto.", I, "expiration"),
+    ("Ubic.", I, "location"), ("Lote Nro.", I, "lot"), ("F. Vto.", I, "expiration"),
     ("Fec. Recep.", I, "received_date"), ("Cant. Disponible", I, "remaining"), ("Stock Disponible", I, "remaining"),
     ("Saldo Actual", I, "remaining"), ("Motivo del Ajuste", A, "reason"), ("Tipo de Movimiento", A, "type"),
     ("Usuario", A, "staff"), ("Unid. Medida", I, "unit"), ("Precio Unit.", I, "unit_cost"),
@@ -212,7 +212,9 @@ PREFIXES = [
 #: a clinic's or a supplier's own sheet would head them, with the usual abbreviations.
 #: Left out as undecidable from the header alone: Portuguese `Unidade` (a unit, or a health
 #: unit: the clinic), `Un.`, `Nº da Nota` (`nota` is a note in Spanish and Italian), French
-#: `N° BL` (blind3 labels a bare `BL` none), German `Los` (a Spanish article), `P. Unitario`.
+#: `N° BL` (blind3 labels a bare `BL` none), German `Los` (a Spanish article), `P. Unitario`,
+#: Spanish `Prov.` (proveedor, or the provider who treats: read as the supplier on a receiving
+#: log it turned a usage log headed `Date | Provider | Product | Lot # | Qty` into receipts).
 MATRIX = {
 "es": [("Lote",I,"lot"),("N° Lote",I,"lot"),("Número de Lote",I,"lot"),("Partida",I,"lot"),("Fecha de Expiración",I,"expiration"),("Expira",I,"expiration"),("Fecha Exp.",I,"expiration"),("F. Caducidad",I,"expiration"),
  ("Cantidad Recibida",I,"quantity"),("Cant. Rec.",I,"quantity"),("Unidades Recibidas",I,"quantity"),("Cantidad Ingresada",I,"quantity"),("Cantidad Utilizada",V,"quantity"),("Cantidad Usada",V,"quantity"),("Unidades Inyectadas",V,"quantity"),("Cantidad Administrada",V,"quantity"),
