@@ -144,3 +144,18 @@ def test_a_usage_log_by_provider_without_a_patient_column_is_read_as_visits_not_
     kinds = {i["sheet"]: i["kind"] for i in report_dict(result)["inputs"]}
     assert kinds == {"Sheet1": "inventory", "Sheet2": "visits"}
     assert [l.received for l in result.lots] == [200]
+
+
+@pytest.mark.parametrize("par", ["Par Vials", "Par Boxes", "Par Syringes"])
+def test_a_catalogs_par_level_in_packages_is_not_its_units_per_package(par):
+    """An English catalog's `Par Vials` is the stock kept (a par level, in vials), never the
+    units one vial holds: only after a word is French `par` / Spanish `por` "per"
+    (`Unités par boîte`, `Unidades por caja`)."""
+    rows = [["Product", "Category", "Unit", par, "Cost Per Unit"],
+            ["Botox 100U", "Neurotoxin", "units", 3, 5.6], ["Juvederm Ultra XC", "Filler", "syringe", 6, 310]]
+    det = detect_table(RawSheet(file="catalog.xlsx", sheet="Products", rows=rows), Mapping())
+    assert det.kind is Kind.PRODUCTS
+    assert "units_per_package" not in det.columns
+    units = [["Product", "Unit", "Unidades por caja"], ["Botox 100U", "units", 100]]
+    det = detect_table(RawSheet(file="catalogo.xlsx", sheet="Productos", rows=units), Mapping())
+    assert det.columns["units_per_package"].header == "Unidades por caja"
