@@ -159,3 +159,16 @@ def test_a_catalogs_par_level_in_packages_is_not_its_units_per_package(par):
     units = [["Product", "Unit", "Unidades por caja"], ["Botox 100U", "units", 100]]
     det = detect_table(RawSheet(file="catalogo.xlsx", sheet="Productos", rows=units), Mapping())
     assert det.columns["units_per_package"].header == "Unidades por caja"
+
+
+@pytest.mark.parametrize("adjusted", ["Adjust Qty By", "Adjust Qty. By", "Adjustment Qty", "Qty Adjusted"])
+def test_an_adjustment_log_without_a_type_column_is_never_booked_as_visits_or_receipts(adjusted):
+    """`Date | Product | Lot # | Adjust Qty By | Reason | Staff` (NetSuite's adjustment
+    import, or a clinic's own): a quantity adjusted is not a dose given nor stock received.
+    Without a type column the sheet is left out with its note, as a `Qty Wasted` log is."""
+    from datetime import date
+    rows = [["Date", "Product", "Lot #", adjusted, "Reason", "Staff"],
+            [date(2026, 2, 15), "Botox 100U", "C3709C3", -10, "Dropped vial", "Kim"],
+            [date(2026, 3, 5), "Juvederm Ultra", "JU8821", -1, "Expired", "Kim"]]
+    det = detect_table(RawSheet(file="clinic.xlsx", sheet="Sheet1", rows=rows), Mapping())
+    assert det.kind is None
