@@ -161,6 +161,24 @@ def test_a_catalogs_par_level_in_packages_is_not_its_units_per_package(par):
     assert det.columns["units_per_package"].header == "Unidades por caja"
 
 
+@pytest.mark.parametrize("par", ["Par Level", "Par", "Par Qty"])
+def test_a_waste_logs_par_level_is_not_who_logged_it(par):
+    """A clinic's waste log that carries each product's par level: French `par` is "by" only
+    after a word (`Saisi par`); a header that starts with `Par` is the stock kept, not the
+    person who logged the waste."""
+    from datetime import date
+    rows = [["Date", "Product", "Lot #", "Type", "Qty", par],
+            [date(2026, 2, 15), "Botox 100U", "C3709C3", "waste", 10, 4]]
+    det = detect_table(RawSheet(file="clinic.xlsx", sheet="Waste", rows=rows), Mapping())
+    assert det.kind is Kind.ADJUSTMENTS
+    assert par not in {c.header for c in det.columns.values()}
+    assert "staff" not in det.columns
+    french = [["Date", "Produit", "Lot", "Type", "Qté", "Saisi par"],
+              [date(2026, 2, 15), "Botox 100U", "C3709C3", "perte", 10, "Kim"]]
+    det = detect_table(RawSheet(file="clinique.xlsx", sheet="Pertes", rows=french), Mapping())
+    assert det.columns["staff"].header == "Saisi par"
+
+
 @pytest.mark.parametrize("adjusted", ["Adjust Qty By", "Adjust Qty. By", "Adjustment Qty", "Qty Adjusted"])
 def test_an_adjustment_log_without_a_type_column_is_never_booked_as_visits_or_receipts(adjusted):
     """`Date | Product | Lot # | Adjust Qty By | Reason | Staff` (NetSuite's adjustment

@@ -501,8 +501,8 @@ PARTICIPLES = frozenset({"administered", "injected", "given", "used", "recorded"
 #: Spanish and Portuguese `por`, French `par` are "by" (`Aplicado por`, `Saisi par`), but
 #: before a package or a unit they are "per" (`Unidades por caja`, `Precio por unidad`, `Prix
 #: par unité`): a rate, never a person. Only after a word (what the rate is of): a header
-#: that starts `Par` is an English par level (`Par Vials`, `Par Boxes`: the stock kept, in
-#: packages), never units per package.
+#: that starts `Par` is an English par level (`Par Vials`, `Par Boxes`, `Par Level`: the
+#: stock kept, in packages), never units per package nor a person: it names no field.
 RATE_PREPOSITIONS = frozenset({"por", "par"})
 PER_WHAT = frozenset({"unit", "units", "package", "piece", "dose", "item", "vial", "box", "syringe", "ampule",
                       "pen", "kit", "pack", "bottle", "tube", "cartridge", "case", "carton", "bag", "blister",
@@ -514,6 +514,8 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """(expanded words, the header's own words, whether a spelling slip was corrected)."""
     v = vocabulary()
     own = split_words(header)
+    if own and own[0] == "par":  # `Par Level`, `Par Vials`: the stock kept, no field read
+        return (), tuple(own), False
     if len(own) >= 2 and own[-1] in AGENT_PREPOSITIONS and set(header_words(own[-2])[0]) & PARTICIPLES:
         own = [*own[:-1], "by"]  # `Verabreicht von`: administered by
     own = [("per" if w in RATE_PREPOSITIONS and 0 < i < len(own) - 1 and set(header_words(own[i + 1])[0]) & PER_WHAT
