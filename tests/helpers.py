@@ -28,7 +28,7 @@ from lotsync.model import Finding
 from lotsync.pipeline import Loaded, run
 from lotsync.reconcile import Options, Result
 from lotsync.reconcile.result import LotResult
-from lotsync.tables.mapping import load_mapping
+from lotsync.tables.mapping import Mapping, load_mapping
 
 #: The as_of every test uses unless it says otherwise (far enough after the sample dates
 #: that nothing is "after as_of" by accident).
@@ -181,3 +181,15 @@ def bench_generator():
         sys.modules["bench_generate"] = module
         spec.loader.exec_module(module)
     return module.generate
+
+
+def detect_rows(rows: list[list], sheet: str | None = None, file: str = "export.csv"):
+    """Detection on one sheet's rows with no mapping file (the file and tab names take part)."""
+    from lotsync.readers.raw import RawSheet
+    from lotsync.tables.detect import detect_table
+    return detect_table(RawSheet(file=file, sheet=sheet, rows=rows), Mapping())
+
+
+def columns_by_field(det) -> dict[str, str]:
+    """{field: the header of the column read as it} of a detected table."""
+    return {f: c.header for f, c in det.columns.items()}

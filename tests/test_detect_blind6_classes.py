@@ -20,11 +20,9 @@ from datetime import date
 
 import pytest
 
-from helpers import reconcile_files, write_book
+from helpers import columns_by_field, detect_rows, reconcile_files, write_book
 from lotsync.model import Kind
-from lotsync.readers.raw import RawSheet
-from lotsync.tables.detect import detect_table, read_column
-from lotsync.tables.mapping import Mapping
+from lotsync.tables.detect import read_column
 from test_detection_styles import COUNTS, RECEIPTS, VISITS, WASTE, _book, ledger
 
 I, V, A, C, P = Kind.INVENTORY, Kind.VISITS, Kind.ADJUSTMENTS, Kind.COUNTS, Kind.PRODUCTS
@@ -61,13 +59,8 @@ def test_the_sixth_blind_sets_classes_are_read_as_a_person_reads_them(header, ki
     assert (g.field if g else None) == field
 
 
-def _detect(rows: list[list], sheet: str | None = None):
-    return detect_table(RawSheet(file="export.csv", sheet=sheet, rows=rows), Mapping())
-
-
-def _columns(det) -> dict[str, str]:
-    return {f: c.header for f, c in det.columns.items()}
-
+_detect = detect_rows
+_columns = columns_by_field
 
 D = [date(2026, 3, d) for d in (2, 3, 4)]
 

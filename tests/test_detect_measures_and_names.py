@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import columns_by_field, detect_rows
 from lotsync.model import Kind
-from lotsync.readers.raw import RawSheet
-from lotsync.tables.detect import detect_table, read_column
-from lotsync.tables.mapping import Mapping
+from lotsync.tables.detect import read_column
 
 I, V, C, P = Kind.INVENTORY, Kind.VISITS, Kind.COUNTS, Kind.PRODUCTS
 
@@ -45,11 +44,10 @@ def test_a_measured_amount_a_variety_and_a_name_are_read_as_a_person_reads_them(
 
 
 def _detect(rows: list[list]) -> object:
-    return detect_table(RawSheet(file="lots.csv", sheet=None, rows=rows), Mapping())
+    return detect_rows(rows, file="lots.csv")
 
 
-def _columns(det) -> dict[str, str]:
-    return {f: c.header for f, c in det.columns.items()}
+_columns = columns_by_field
 
 
 COFFEE = [["lot_id", "farm_id", "variety", "process", "harvest_date", "green_kg", "cupping_score",
