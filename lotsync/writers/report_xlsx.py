@@ -282,13 +282,9 @@ def _plain_texts(vs: Sequence[Any]) -> bool:
     times the escape test (`_plain_texts_by_regex`, the former rule, kept as the reference
     the tests hold this one to); a block with a line break inside a text takes the former
     rule (a line start inside a text counts there)."""
-    if set(map(type, vs)) not in _STR_OR_NONE:
-        return False
-    texts = list(filter(None, vs))
-    if not texts:
-        return True
-    if max(map(len, texts)) > MAX_TEXT:
-        return False
+    texts = _block_texts(vs)
+    if isinstance(texts, bool):
+        return texts
     joined = "\n".join(texts)
     if joined.count("\n") != len(texts) - 1:
         return _plain_texts_by_regex(vs)
@@ -303,9 +299,9 @@ def _plain_texts(vs: Sequence[Any]) -> bool:
     return _SPECIAL_CHAR.search(joined) is None
 
 
-def _plain_texts_by_regex(vs: Sequence[Any]) -> bool:
-    """`_plain_texts` as it was first written: both tests as regexes over the joined block
-    (`^` after a line break inside a text counts as a line start)."""
+def _block_texts(vs: Sequence[Any]) -> list[str] | bool:
+    """A block's texts for the plain tests, or their answer when the cells alone give it:
+    False for a cell that is not text or a text too long for a cell, True for no text."""
     if set(map(type, vs)) not in _STR_OR_NONE:
         return False
     texts = list(filter(None, vs))
@@ -313,6 +309,15 @@ def _plain_texts_by_regex(vs: Sequence[Any]) -> bool:
         return True
     if max(map(len, texts)) > MAX_TEXT:
         return False
+    return texts
+
+
+def _plain_texts_by_regex(vs: Sequence[Any]) -> bool:
+    """`_plain_texts` as it was first written: both tests as regexes over the joined block
+    (`^` after a line break inside a text counts as a line start)."""
+    texts = _block_texts(vs)
+    if isinstance(texts, bool):
+        return texts
     joined = "\n".join(texts)
     return _TEXT_SPECIAL.search(joined) is None and _NOT_PLAIN.search(joined) is None
 
