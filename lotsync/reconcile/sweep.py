@@ -213,6 +213,13 @@ class SweepBooker(Booker):
         by_visit_get = by_visit.get
         month_cells = sums.cells
         add_taken = sums.add
+        def by_reference(i: int, v: VisitRow) -> None:
+            """A row the reference books (every rule), and its cost added as it took."""
+            book_visit(i)
+            t = takes[i]
+            add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
+                      t.inferred, t.product_key)
+
         memo: dict[tuple, tuple] = {}
         memo_get = memo.get
         bisect_left = bisect.bisect_left
@@ -239,10 +246,7 @@ class SweepBooker(Booker):
                 cells_get = cells.get
             key = v.lot_key
             if key is None:
-                book_visit(i)
-                t = takes[i]
-                add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
-                          t.inferred, t.product_key)
+                by_reference(i, v)
                 continue
             unit = v.unit
             m = memo_get((v.product, key, v.location, unit))
@@ -252,10 +256,7 @@ class SweepBooker(Booker):
                 lot = locs.get(v.location) if locs else None
                 f = cat.factor(pk, unit) if lot is not None else None
                 if f is None:  # no lot here (yet), or a unit that does not convert
-                    book_visit(i)
-                    t = takes[i]
-                    add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
-                              t.inferred, t.product_key)
+                    by_reference(i, v)
                     continue
                 m = memo[(v.product, key, v.location, unit)] = (
                     lot, pk, f if f != 1 else None,
@@ -271,10 +272,7 @@ class SweepBooker(Booker):
             if len(seen) == n_seen or day < first_ord:
                 if len(seen) != n_seen:
                     seen.discard(dup_key)
-                book_visit(i)
-                t = takes[i]
-                add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
-                          t.inferred, t.product_key)
+                by_reference(i, v)
                 continue
             q = qty * f if f is not None else qty
             if exp is not None:
@@ -289,10 +287,7 @@ class SweepBooker(Booker):
                         slow = lo < hi and group.first_at_least(lo, hi, q) >= 0
                 if slow:
                     seen.discard(dup_key)
-                    book_visit(i)
-                    t = takes[i]
-                    add_taken(v, i, v.visit_id or visit_key(v), t.exact, t.quantity, t.estimated,
-                              t.inferred, t.product_key)
+                    by_reference(i, v)
                     continue
             # the common row: nothing to report, book it (its duplicate key is in `seen`)
             if lot.cur_day != day:
