@@ -29,11 +29,7 @@ from lotsync.reconcile.ledger import NOT_SCALED, LedgerColumns
 from lotsync.reconcile.lots import LEDGER_CONTEXT
 from periods_reference import reference_periods
 from test_ledger_properties import START, T_VISITS, practices
-
-RECV = ["Product", "Lot", "Expiration", "Date Received", "Qty", "Unit", "Unit Cost"]
-TREAT = ["Date", "Patient", "Provider", "Product", "Lot", "Qty", "Unit", "Price"]
-ADJ = ["Date", "Product", "Lot", "Qty", "Type"]
-COUNT = ["Date", "Product", "Lot", "Counted"]
+from test_periods import PRACTICE
 
 
 def one_pass(result, date_from=None, date_to=None):
@@ -91,25 +87,16 @@ def test_the_demo_ledger_holds_one_column_entry_per_used_movement(demo_result):
 
 @pytest.fixture(scope="module")
 def period_practice(tmp_path_factory):
-    """tests/test_periods.py's practice: a FEFO violation, a missing and an unknown lot
-    (inferred), waste, an expiry and a count with shrinkage; plus a visit dated before
-    every movement that took nothing (UNKNOWN_LOT of a product with no lot)."""
-    return write_book(tmp_path_factory.mktemp("periods") / "clinic.xlsx", {
-        "Receiving": [RECV,
-                      ["Botox", "EARLY1", date(2026, 9, 30), date(2026, 1, 15), 50, "units", 5],
-                      ["Botox", "LATE22", date(2026, 12, 31), date(2026, 1, 15), 100, "units", 6],
-                      ["Juvederm", "JV9", date(2026, 4, 30), date(2026, 2, 1), 10, "syringe", 300]],
-        "Treatments": [TREAT,
-                       [date(2025, 12, 3), "P0", "Cam", "Dysport", "D404", 30, "units", 500],
-                       [date(2026, 1, 20), "P1", "Amy", "Botox", "EARLY1", 20, "units", 300],
-                       [date(2026, 2, 10), "P2", "Ben", "Botox", "LATE22", 30, "units", 400],
-                       [date(2026, 2, 10), "P3", "Ben", "Botox", "N/A", 10, "units", None],
-                       [date(2026, 2, 12), "P4", "Amy", "Juvederm", "JV9", 2, "syringe", 1400],
-                       [date(2026, 3, 2), "P5", None, "Botox", "ZZZ999", 4, "units", None]],
-        "Waste": [ADJ, [date(2026, 3, 5), "Botox", "LATE22", 5, "waste"],
-                  [date(2026, 5, 1), "Juvederm", "JV9", 8, "expired"]],
-        "Count": [COUNT, [date(2026, 3, 31), "Botox", "EARLY1", 24]],
-    })
+    """tests/test_periods.py's practice (a FEFO violation, a missing and an unknown lot,
+    waste, an expiry and a count with shrinkage), plus a visit dated before every movement
+    that took nothing (UNKNOWN_LOT of a product with no lot), and the unknown lot's row
+    without a provider."""
+    treatments = [list(r) for r in PRACTICE["Treatments"]]
+    treatments.insert(1, [date(2025, 12, 3), "P0", "Cam", "Dysport", "D404", 30, "units", 500])
+    unknown = next(r for r in treatments if r[1] == "P5")
+    unknown[2] = None
+    return write_book(tmp_path_factory.mktemp("periods") / "clinic.xlsx",
+                      {**PRACTICE, "Treatments": treatments})
 
 
 @pytest.mark.parametrize("date_from, date_to", [

@@ -32,9 +32,9 @@ ADJ = ["Date", "Product", "Lot", "Qty", "Type"]
 COUNT = ["Date", "Product", "Lot", "Counted"]
 
 
-@pytest.fixture(scope="module")
-def practice(tmp_path_factory):
-    return write_book(tmp_path_factory.mktemp("periods") / "clinic.xlsx", {
+#: A FEFO violation, a missing and an unknown lot (inferred), waste, an expiry and a count
+#: with shrinkage (tests/test_period_columns.py builds a variant of it).
+PRACTICE = {
         "Receiving": [RECV,
                       ["Botox", "EARLY1", date(2026, 9, 30), date(2026, 1, 15), 50, "units", 5],
                       ["Botox", "LATE22", date(2026, 12, 31), date(2026, 1, 15), 100, "units", 6],
@@ -48,7 +48,12 @@ def practice(tmp_path_factory):
         "Waste": [ADJ, [date(2026, 3, 5), "Botox", "LATE22", 5, "waste"],
                   [date(2026, 5, 1), "Juvederm", "JV9", 8, "expired"]],
         "Count": [COUNT, [date(2026, 3, 31), "Botox", "EARLY1", 24]],
-    })
+}
+
+
+@pytest.fixture(scope="module")
+def practice(tmp_path_factory):
+    return write_book(tmp_path_factory.mktemp("periods") / "clinic.xlsx", PRACTICE)
 
 
 def reconciled(path, as_of=date(2026, 6, 30)):
