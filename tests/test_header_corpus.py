@@ -23,7 +23,7 @@ import pytest
 
 from lotsync.model import Kind
 from lotsync.readers.raw import RawSheet
-from lotsync.tables.detect import detect_table, read_column
+from lotsync.tables.detect import detect_table, read_column, read_columns
 from lotsync.tables.headers import KIND_FIELDS
 from lotsync.tables.mapping import Mapping, SheetMapping
 
@@ -67,14 +67,75 @@ def test_the_corpus_has_400_labelled_spellings_with_sources_split_in_two():
     assert len({(r["header"], r["kind"]) for r in rows}) == len(rows)
 
 
-def assert_accuracy(split: str, label: str, floor: float, capsys) -> None:
-    """Measure one set, print its figure and misses (visible in every run), hold the floor."""
+def set_tables(split: str) -> dict[tuple[str, str], list[dict]]:
+    """The set's file grouped into tables by source and kind, as the table test groups them:
+    every row of the table, whichever split (a table of the first file holds tune and
+    held-out headers side by side, and is read as it is, whole)."""
+    by: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in corpus(SETS[split]):
+        by[(r["source"], r["kind"])].append(r)
+    return {k: rows for k, rows in by.items() if any(r["split"] == split for r in rows)}
+
+
+def read_table(rows: list[dict], kind: Kind) -> dict[str, str]:
+    """Each header's field when the table's headers are read together as its known kind
+    (each field to one column, no values, no tab name), as the table test reads them, but
+    whether or not the corpus holds every field that kind requires: header -> field read."""
+    sheet = RawSheet(file="corpus.xlsx", sheet="Sheet1", rows=[[r["header"] for r in rows]])
+    return {r.header: f for f, r in read_columns(sheet, kind).items()}
+
+
+def table_accuracy(split: str) -> tuple[float, list[tuple], int, int, int, int]:
+    """The per-header figure in table context: each of the set's headers read within its
+    table, against the same labels as the alone figure. A header left unread is right when
+    its label's field went to another column of the table labelled that field (a source's
+    `Product` and `Description` both labelled the product: each field goes to one column,
+    SPEC §1, so one of them is read and the other is rightly left). Otherwise strict: a stock
+    sheet's on-hand column labelled remaining and read as its opening quantity, which SPEC §1
+    allows and the table test accepts, counts as wrong here, as it does alone.
+    Returns (accuracy, wrong, tables with no wrong field, tables, misses that are that
+    stock-sheet reading, unread headers whose field another column labelled so took)."""
+    wrong: list[tuple] = []
+    n = clean = stock = dup = 0
+    tables = set_tables(split)
+    for (_, kind_name), rows in tables.items():
+        kind = Kind(kind_name)
+        read = read_table(rows, kind)
+        given = {f for f, h in ((f, h) for h, f in read.items()) if any(
+            r["header"] == h and expected(r) == f for r in rows)}
+        ok_table = True
+        for r in rows:
+            got, want = read.get(r["header"]), expected(r)
+            right = got == want or (got is None and want in given)
+            if r["split"] == split:
+                n += 1
+                dup += got is None and want is not None and want in given
+                if not right:
+                    wrong.append((r["header"], kind_name, want, got))
+                    stock += kind is Kind.INVENTORY and got == "quantity" and want == "remaining"
+            if not right and got is not None and not (
+                    kind is Kind.INVENTORY and got == "quantity" and want == "remaining"):
+                ok_table = False
+        clean += ok_table
+    return 1 - len(wrong) / n, wrong, clean, len(tables), stock, dup
+
+
+def assert_accuracy(split: str, label: str, floor: float, table_floor: float, capsys) -> None:
+    """Measure one set alone and in table context, print both figures beside each other and
+    every miss (visible in every run), hold both floors."""
     acc, wrong = accuracy(split)
+    t_acc, t_wrong, clean, tables, stock, dup = table_accuracy(split)
     with capsys.disabled():
-        print(f"\n{label} accuracy: {acc:.1%} ({len(wrong)} wrong)")
+        print(f"\n{label} accuracy: {acc:.1%} alone ({len(wrong)} wrong); {t_acc:.1%} in table context "
+              f"({len(t_wrong)} wrong, {stock} of them a stock sheet's on-hand column read as its opening "
+              f"quantity; {dup} right unread, their field given to a column labelled so); {clean} of "
+              f"{tables} tables with no wrong field")
         for w in wrong:
-            print("   ", w)
+            print("    alone:", w)
+        for w in t_wrong:
+            print("    in table:", w)
     assert acc >= floor, wrong
+    assert t_acc >= table_floor, t_wrong
 
 
 #: The first (blind) measurement on the held-out half, taken once the tune half read 97.3%:
@@ -88,7 +149,7 @@ HELD_OUT_FLOOR = 0.975
 
 
 def test_headers_are_read_right_on_the_held_out_half(capsys):
-    assert_accuracy("heldout", "held-out header", HELD_OUT_FLOOR, capsys)
+    assert_accuracy("heldout", "held-out header", HELD_OUT_FLOOR, HELD_OUT_TABLE_FLOOR, capsys)
 
 
 #: The second blind set, measured once blind at 84.6% (55 of 65). SPENT since: tuned on
@@ -96,13 +157,13 @@ def test_headers_are_read_right_on_the_held_out_half(capsys):
 BLIND2_FLOOR = 0.98
 
 
-def test_headers_are_read_right_on_the_tune_half():
-    acc, wrong = accuracy("tune")
-    assert acc >= 1.0, wrong  # 99.5% before the detect3 vocabulary pass, 100% after
+def test_headers_are_read_right_on_the_tune_half(capsys):
+    # alone: 99.5% before the detect3 vocabulary pass, 100% after
+    assert_accuracy("tune", "tune half", 1.0, TUNE_TABLE_FLOOR, capsys)
 
 
 def test_headers_are_read_right_on_the_second_blind_set(capsys):
-    assert_accuracy("blind2", "second blind set", BLIND2_FLOOR, capsys)
+    assert_accuracy("blind2", "second blind set", BLIND2_FLOOR, BLIND2_TABLE_FLOOR, capsys)
 
 
 #: The third blind set (header_corpus_blind3.csv), gathered and committed before the tuning
@@ -120,7 +181,7 @@ BLIND3_FLOOR = 0.95
 
 
 def test_headers_are_read_right_on_the_third_blind_set(capsys):
-    assert_accuracy("blind3", "third blind set", BLIND3_FLOOR, capsys)
+    assert_accuracy("blind3", "third blind set", BLIND3_FLOOR, BLIND3_TABLE_FLOOR, capsys)
 
 
 #: The fourth blind set (header_corpus_blind4.csv: 320 spellings from 33 sources), gathered
@@ -143,7 +204,7 @@ BLIND4_FLOOR = 0.97
 
 
 def test_headers_are_read_right_on_the_fourth_blind_set(capsys):
-    assert_accuracy("blind4", "fourth blind set", BLIND4_FLOOR, capsys)
+    assert_accuracy("blind4", "fourth blind set", BLIND4_FLOOR, BLIND4_TABLE_FLOOR, capsys)
 
 
 #: The fifth blind set (header_corpus_blind5.csv: 376 spellings from 33 sources, 37 tables,
@@ -175,7 +236,7 @@ BLIND5_FLOOR = 0.90
 
 
 def test_headers_are_read_right_on_the_fifth_blind_set(capsys):
-    assert_accuracy("blind5", "fifth blind set", BLIND5_FLOOR, capsys)
+    assert_accuracy("blind5", "fifth blind set", BLIND5_FLOOR, BLIND5_TABLE_FLOOR, capsys)
 
 
 #: The sixth blind set (header_corpus_blind6.csv: 431 spellings from 46 sources, 58 tables,
@@ -212,7 +273,23 @@ BLIND6_FLOOR = 0.85
 
 
 def test_headers_are_read_right_on_the_sixth_blind_set(capsys):
-    assert_accuracy("blind6", "sixth blind set", BLIND6_FLOOR, capsys)
+    assert_accuracy("blind6", "sixth blind set", BLIND6_FLOOR, BLIND6_TABLE_FLOOR, capsys)
+
+
+#: The per-header figures in table context (detect9): each set's headers read within their
+#: table (grouped by source and kind, as the table test groups them; the table's headers
+#: given together as its known kind, no values, no tab name: `read_columns`), against the
+#: same labels as the alone figure. First measured at 4148141, before any rule of detect9:
+#: tune 98.2%, held-out 96.2%, blind2 96.9%, blind3 97.0%, blind4 94.1%, blind5 92.3%,
+#: blind6 88.2%. None of them is blind: every set was spent before this figure existed.
+#: The seventh set's (measured by the lead once detect9 lands) is the first blind one.
+TUNE_TABLE_FLOOR = 0.98
+HELD_OUT_TABLE_FLOOR = 0.96
+BLIND2_TABLE_FLOOR = 0.96
+BLIND3_TABLE_FLOOR = 0.97
+BLIND4_TABLE_FLOOR = 0.94
+BLIND5_TABLE_FLOOR = 0.92
+BLIND6_TABLE_FLOOR = 0.88
 
 
 def _tables() -> dict[tuple[str, str], list[dict]]:

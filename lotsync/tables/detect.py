@@ -400,6 +400,19 @@ def _names_body_sites(cells: list[object]) -> bool:
     return False
 
 
+def read_columns(sheet: RawSheet, kind: Kind, header_row: int = 1) -> dict[str, Reading]:
+    """The columns of one header row read together as a table of `kind` (each field to one
+    column, values confirming or vetoing), whether or not the table has every field that
+    kind requires: how each header is read in its table's context, before `detect_table`
+    decides whether the sheet is such a table at all. What the header corpus's per-header
+    figure in table context measures (a corpus table is often a few of a source's columns,
+    not all of them, so the whole-table gate would leave most of its headers unread)."""
+    sh = _Sheet(sheet.rows)
+    hint = name_hint(sheet.sheet, sheet.file.rsplit("/", 1)[-1])
+    readings, _, _ = _assign(sh, header_row - 1, kind, {}, hint is Kind.COUNTS)
+    return readings
+
+
 def read_column(header: str, kind: Kind, count_table: bool = False) -> FieldGuess | None:
     """The field one header names in a table of `kind`, by its words alone (no values,
     no other columns): what the header corpus test measures."""
