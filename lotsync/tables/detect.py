@@ -13,7 +13,8 @@ Rules (SPEC §1):
 - The kind is the one whose required fields are all present with the best total score;
   fields only one kind has (patient, counted, type) weigh in, a tab or file name adds a
   little (it breaks ties), a table with a visit date or patient is never a product catalog.
-  On a count tab a quantity-like column is the counted quantity. A stock sheet (product,
+  On a count tab, or a table a mapping file says is a count, a quantity-like column is the
+  counted quantity. A stock sheet (product,
   lot, quantity on hand, no received quantity; SPEC names the case with no receipt date,
   docs/RULES.md extends it to a batch stock sheet that dates each receipt) is an inventory
   table whose on-hand column is the opening quantity. A row whose only count-like column is
@@ -409,7 +410,8 @@ def read_columns(sheet: RawSheet, kind: Kind, header_row: int = 1) -> dict[str, 
     not all of them, so the whole-table gate would leave most of its headers unread)."""
     sh = _Sheet(sheet.rows)
     hint = name_hint(sheet.sheet, sheet.file.rsplit("/", 1)[-1])
-    readings, _, _ = _assign(sh, header_row - 1, kind, {}, hint is Kind.COUNTS)
+    # the kind is known, as a mapping file's kind is: a count's quantity is what it counted
+    readings, _, _ = _assign(sh, header_row - 1, kind, {}, hint is Kind.COUNTS or kind is Kind.COUNTS)
     return readings
 
 
@@ -483,7 +485,9 @@ def detect_table(sheet: RawSheet, mapping: Mapping) -> Detection:
             continue
         waste_row = None if entry and entry.kind else _waste_header(rows[idx])
         for kind in kinds:
-            readings, unused, total = _assign(sh, idx, kind, extra, hint is Kind.COUNTS)
+            # a tab named as a count, or a mapping file saying the table is one (detect9)
+            count_hint = hint is Kind.COUNTS or bool(entry and entry.kind == Kind.COUNTS.value)
+            readings, unused, total = _assign(sh, idx, kind, extra, count_hint)
             required, optional = KIND_FIELDS[kind]
             have_req = sum(f in readings for f in required)
             if kind in NOT_WASTE_KINDS and not (entry and entry.kind):
