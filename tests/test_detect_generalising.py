@@ -30,3 +30,55 @@ def test_without_the_mapping_file_a_bare_quantity_on_an_unnamed_tab_is_no_count(
                        [dt.date(2026, 5, 31), "Botox", "C3709C3", 90]], sheet="Sheet2")
     assert det.kind is None or det.kind.value != "counts"
     assert "counted" not in columns_by_field(det)
+
+
+def test_words_cut_short_with_a_dot_are_the_words_they_begin():
+    # French and Italian receiving sheets abbreviated the way their dictionaries do
+    det = detect_rows([["Produit", "N° de lot", "Date de péremp.", "Qté reçue", "Fourn.", "Ubicaz."],
+                       ["Botox", "C3709C3", dt.date(2026, 12, 31), 100, "Allergan", "Sala 1"]])
+    cols = columns_by_field(det)
+    assert det.kind.value == "inventory"
+    assert cols["expiration"] == "Date de péremp."
+    assert cols["supplier"] == "Fourn."
+    assert cols["location"] == "Ubicaz."
+
+
+def test_a_cut_short_word_that_begins_words_of_different_meanings_is_not_guessed():
+    # `Val.` begins value, validity and valor alike: no field is made up for it
+    det = detect_rows([["Product", "Lot", "Qty Received", "Val."],
+                       ["Botox", "C3709C3", 100, "x"]])
+    assert "Val." not in columns_by_field(det).values()
+
+
+def test_a_dotted_path_step_is_not_a_cut_short_word():
+    from lotsync.tables.words import split_words
+    assert split_words("warehouse.code") == ["warehouse", "code"]
+    assert split_words("Fourn.") == ["fournisseur"]
+
+
+def test_a_spanish_count_date_reads_whole_not_as_fragments_of_other_words():
+    # `recuento` once split as recu|en|to (a German linking `en` before a two-letter `to`)
+    # and read as a receipt date
+    det = detect_rows([["Fecha del recuento", "Producto", "Lote", "Cantidad contada"],
+                       [dt.date(2026, 5, 31), "Botox", "C3709C3", 90]])
+    assert det.kind.value == "counts"
+    assert columns_by_field(det)["date"] == "Fecha del recuento"
+
+
+def test_german_shelf_life_and_administration_dates_and_the_person_who_processed():
+    receipt = detect_rows([["Artikel", "Charge", "Haltbarkeitsdatum", "Menge"],
+                           ["Botox", "C3709C3", dt.date(2026, 12, 31), 100]])
+    assert columns_by_field(receipt)["expiration"] == "Haltbarkeitsdatum"
+    visit = detect_rows([["Anwendungsdatum", "Präparat", "Charge", "Menge", "Bearbeiter"],
+                         [dt.date(2026, 3, 2), "Botox", "C3709C3", 20, "Dr. Weber"]])
+    cols = columns_by_field(visit)
+    assert visit.kind.value == "visits"
+    assert cols["date"] == "Anwendungsdatum" and cols["provider"] == "Bearbeiter"
+
+
+def test_a_bare_timestamp_dates_a_movement_log_only_when_no_column_names_its_date():
+    rows = [["Timestamp", "Product", "Lot", "Type", "Quantity"],
+            [dt.datetime(2026, 3, 2, 10, 5), "Botox", "C3709C3", "waste", 5]]
+    assert columns_by_field(detect_rows(rows))["date"] == "Timestamp"
+    dated = [["Date", *rows[0]], [dt.date(2026, 3, 1), *rows[1]]]
+    assert columns_by_field(detect_rows(dated))["date"] == "Date"

@@ -242,6 +242,7 @@ def split_words(header: str) -> list[str]:
     if len(chunks) > 1 and all(len(c) == 1 and c.isalpha() for c in chunks):
         chunks = ["".join(chunks)]  # `P.U.`, `U/M`: initials of one word
     chunks = _join_dotted(chunks, v)
+    cut = {m.group(1).casefold() for m in _CUT_SHORT.finditer(s)}
     for chunk in chunks:
         if _CJK.match(chunk):
             out.extend(_segment_cjk(chunk))
@@ -251,8 +252,38 @@ def split_words(header: str) -> list[str]:
         parts = [low] if low in v.abbreviations or low in v.known else _SPLIT_CASE.sub(" ", chunk).casefold().split()
         for w in parts:
             if w and not _DIGITS.match(w):
-                out.extend(_compound(w, v))
+                whole = _completion(w) if low in cut and len(parts) == 1 else None
+                out.extend([whole] if whole else _compound(w, v))
     return out
+
+
+#: A word cut short with a dot (`Fourn.`, `Forn.`, `Ubicaz.`, `Prec. Unit.`, `Verfalldat.`):
+#: the abbreviation every dictionary of a language makes, the word's first letters and a dot.
+#: Not a dotted path's step (`lot.code`, `depositor.id`: a letter follows the dot).
+_CUT_SHORT = re.compile(r"([A-Za-z]{3,})\.(?![A-Za-z])")
+
+
+@lru_cache(maxsize=2048)
+def _completion(w: str) -> str | None:
+    """The vocabulary word a word cut short with a dot begins (`fourn` -> fournisseur,
+    `ubicaz` -> ubicazione, `verfalldat` -> verfalldatum), when every such word means the
+    same (`forn` -> fornitore, fornecedor: both supplier); None when the word is known as
+    it is, or begins words of different meanings (`val`: value, validity), or none. Three
+    letters at least: shorter cuts (`P.`, `Dt.`) are initials the vocabulary lists itself."""
+    v = vocabulary()
+    if w in v.abbreviations or w in v.known or _singular(w) in v.known or _singular(w) in v.abbreviations:
+        return None
+    hits = sorted((k for k in _completable() if k.startswith(w) and len(k) > len(w)), key=lambda k: (len(k), k))
+    meanings = {v.abbreviations.get(k, (k,)) for k in hits}
+    return hits[0] if len(meanings) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _completable() -> tuple[str, ...]:
+    """Words a cut-short word may be the start of: the vocabulary's own words and its
+    translations and abbreviations, none of stop words (`alla` is no cut of anything)."""
+    v = vocabulary()
+    return tuple(sorted(k for k in set(v.abbreviations) | set(v.known) if k.isalpha() and k not in v.stop))
 
 
 #: A header's chunks: runs of letters and digits, or runs of Chinese/Japanese characters (which
@@ -325,26 +356,35 @@ def _is_part(p: str, v: "Vocabulary") -> bool:
 
 @lru_cache(maxsize=4096)
 def _segment_cached(w: str) -> tuple[str, ...] | None:
+    """The fewest known parts `w` is made of. A German linking `s` or `en` joins two nouns
+    (`Verfalls|datum`, `Patienten|name`, `Rechnungs|nr`), so the part after one is a word of
+    three letters or more or a number's abbreviation (NOUN_SHORT), never a two-letter
+    particle: `recuento` is no `recu|en|to` (detect9)."""
     v = vocabulary()
     n = len(w)
-    best: list[tuple[str, ...] | None] = [None] * (n + 1)
-    best[0] = ()
+    # best[i][linked]: the fewest parts making w[:i], the last one reached over a linking letter or not
+    best: list[list[tuple[str, ...] | None]] = [[None, None] for _ in range(n + 1)]
+    best[0][0] = ()
     for i in range(1, n + 1):
         for j in range(max(0, i - 24), i - 1):
-            if best[j] is None:
-                continue
             p = w[j:i]
-            if _is_part(p, v):
-                cand = best[j] + (p,)
-            elif len(p) >= 4 and p.endswith("s") and _is_part(p[:-1], v) and i < n:
-                cand = best[j] + (p[:-1],)  # German linking s: Verfalls|datum
-            elif len(p) >= 6 and p.endswith("en") and _is_part(p[:-2], v) and i < n:
-                cand = best[j] + (p[:-2],)  # German linking en: Patienten|name
-            else:
-                continue
-            if best[i] is None or len(cand) < len(best[i]):
-                best[i] = cand
-    out = best[n]
+            for linked_before in (0, 1):
+                prev = best[j][linked_before]
+                if prev is None:
+                    continue
+                if _is_part(p, v):
+                    if linked_before and len(p) < 3 and p not in NOUN_SHORT:
+                        continue
+                    cand, linked = prev + (p,), 0
+                elif len(p) >= 4 and p.endswith("s") and _is_part(p[:-1], v) and i < n:
+                    cand, linked = prev + (p[:-1],), 1  # German linking s: Verfalls|datum
+                elif len(p) >= 6 and p.endswith("en") and _is_part(p[:-2], v) and i < n:
+                    cand, linked = prev + (p[:-2],), 1  # German linking en: Patienten|name
+                else:
+                    continue
+                if best[i][linked] is None or len(cand) < len(best[i][linked]):
+                    best[i][linked] = cand
+    out = best[n][0]
     return out if out and len(out) > 1 else None
 
 
@@ -353,6 +393,8 @@ def _segment(w: str, v: "Vocabulary") -> list[str] | None:
     return list(out) if out else None
 
 
+#: Two-letter parts that are nouns (a number, an id): they may follow a German linking letter.
+NOUN_SHORT = frozenset({"nr", "no", "id"})
 #: Two-letter words that headers run together with known words (`QTYONHAND`, `PRODUCTID`,
 #: `ENTEREDBY`, `LOTNO`).
 SHORT_PARTS = frozenset({"on", "by", "id", "no", "nr", "of", "in", "to", "dt", "ea", "pt", "um",
