@@ -82,3 +82,31 @@ def test_a_bare_timestamp_dates_a_movement_log_only_when_no_column_names_its_dat
     assert columns_by_field(detect_rows(rows))["date"] == "Timestamp"
     dated = [["Date", *rows[0]], [dt.date(2026, 3, 1), *rows[1]]]
     assert columns_by_field(detect_rows(dated))["date"] == "Date"
+
+
+def test_a_number_of_doses_or_units_is_how_many_and_a_number_of_a_thing_is_its_identifier():
+    det = detect_rows([["Producto", "Número de lote", "Número de dosis", "Vencimiento"],
+                       ["Botox", "C3709C3", 100, dt.date(2026, 12, 31)]])
+    cols = columns_by_field(det)
+    assert cols["lot"] == "Número de lote"
+    assert cols["quantity"] == "Número de dosis"
+    # the lot's number of doses (Portuguese, snake_case): how many, of the lot
+    det = detect_rows([["vacina", "codigo_lote", "nro_doses_do_lote", "nro_doses_atual"],
+                       ["BCG", "C3709C3", 100, 80]])
+    cols = columns_by_field(det)
+    assert cols["lot"] == "codigo_lote" and cols["quantity"] == "nro_doses_do_lote"
+    assert cols["remaining"] == "nro_doses_atual"
+
+
+def test_a_systems_hash_or_version_column_names_no_field():
+    det = detect_rows([["Product", "Lot", "Qty Received", "unitHash", "lot_version"],
+                       ["Botox", "C3709C3", 100, "9f86d081884c7d65", 3]])
+    cols = columns_by_field(det)
+    assert cols["lot"] == "Lot"
+    assert "unitHash" not in cols.values() and "lot_version" not in cols.values()
+
+
+def test_a_french_record_name_beats_its_code():
+    det = detect_rows([["article_designation", "lot", "quantite", "depot_code", "depot_intitule"],
+                       ["Botox", "C3709C3", 100, "D01", "Cabinet Lyon"]])
+    assert columns_by_field(det)["location"] == "depot_intitule"

@@ -594,6 +594,39 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     return tuple(out), tuple(own), fuzzy
 
 
+#: Things a number of is how many (`Número de dosis`, `num_unidades`): doses, units, pieces.
+#: Not packages: `# of Packs` alone names no movement (a receiving log's packs sit beside the
+#: units received); with a movement word a package count is read as ever (`Nº de frascos
+#: recibidos`).
+COUNTABLE = frozenset({"dose", "doses", "units", "piece", "pieces"})
+#: A rank is which one, never how many (`Rang de la dose`).
+RANK_WORDS = frozenset({"rang", "rank", "rango"})
+
+
+def _count_of_things(words: tuple[str, ...], v: "Vocabulary") -> tuple[str, ...]:
+    """A number of countable things is how many of them, a number of a thing is its
+    identifier (detect9): `Número de dosis`, `num_unidades`,
+    `nro_doses_do_lote` (the lot's number of doses) are a quantity, as `Number of doses` is,
+    where `Número de lote` stays the lot's number. Not on a visit log: a vaccination
+    record's `Número de dosis` is which dose it was (1st, 2nd), its rank, no amount given, as
+    `Rang de la dose` is. Read as (quantity, the things, what
+    qualifies them), what they are of (`do lote`: of the lot) dropped: it names whose they
+    are, not what the column holds."""
+    content = [w for w in words if w not in v.stop]
+    if len(content) < 2 or content[0] != "number":
+        return words
+    thing = content[1]
+    if thing not in COUNTABLE:
+        return words
+    i = words.index("number")
+    rest = list(words[i + 1:])
+    j = rest.index(thing)
+    tail = rest[j + 1:]
+    if "of" in tail:
+        tail = tail[:tail.index("of")]
+    return (*words[:i], "quantity", *rest[:j + 1], *tail)
+
+
 @lru_cache(maxsize=8192)
 def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     """Every field of any kind the header may name (best first), read as a person would."""
@@ -606,6 +639,8 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     if not words:
         return ()
     v = vocabulary()
+    if kind is not Kind.VISITS and not (own and own[0] in RANK_WORDS):
+        words = _count_of_things(words, v)  # on a visit, a dose's number is its rank (`Número de dosis`: 2nd)
     ws = ws_plain = frozenset(words)
     # `vialSizeInUnits`, `Box Size`: a package's size is the units per package
     ws_pack = ws | {"package"} if ws & v.packages else ws
