@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from lotsync.model import Kind
+from lotsync.tables.detect import read_column
+
 from helpers import columns_by_field, detect_rows, lot_of, one, reconcile_files, where, write_book, write_mapping
 
 
@@ -110,3 +113,31 @@ def test_a_french_record_name_beats_its_code():
     det = detect_rows([["article_designation", "lot", "quantite", "depot_code", "depot_intitule"],
                        ["Botox", "C3709C3", 100, "D01", "Cabinet Lyon"]])
     assert columns_by_field(det)["location"] == "depot_intitule"
+
+
+def test_a_persons_or_suppliers_attributes_in_five_languages_are_not_the_person_or_supplier():
+    det = detect_rows([["Fecha", "Paciente", "Edad del paciente", "Fecha de nacimiento", "Producto", "Lote",
+                        "Unidades"],
+                       [dt.date(2026, 3, 2), "P1", 34, dt.date(1992, 1, 5), "Botox", "C3709C3", 20]])
+    cols = columns_by_field(det)
+    assert det.kind.value == "visits"
+    assert cols["date"] == "Fecha" and cols["patient"] == "Paciente"
+    receipt = detect_rows([["Produit", "Lot", "Quantité", "Adresse du fournisseur", "Date de réception"],
+                           ["Botox", "C3709C3", 100, "1 rue de Lyon", dt.date(2026, 3, 1)]])
+    cols = columns_by_field(receipt)
+    assert "supplier" not in cols and cols["received_date"] == "Date de réception"
+
+
+def test_an_edit_time_in_another_language_does_not_date_a_movement():
+    # the row's edit time is no movement's date: with no other date there is no waste log
+    for header in ("Fecha de actualización", "Date de modification", "Data de atualização"):
+        det = detect_rows([[header, "Producto", "Lote", "Tipo", "Cantidad"],
+                           [dt.date(2026, 4, 1), "Botox", "C3709C3", "merma", 5]], sheet="Ajustes")
+        assert "date" not in columns_by_field(det), header
+
+
+def test_quantities_pending_reserved_or_requested_are_not_received():
+    for header in ("Cantidad pendiente", "Reservierte Menge", "Quantidade solicitada"):
+        assert read_column(header, Kind.INVENTORY) is None, header
+        det = detect_rows([["Product", "Lot", header], ["Botox", "C3709C3", 40]])
+        assert "quantity" not in columns_by_field(det), header

@@ -706,8 +706,10 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             continue  # `doseId`, `receiptId`: a record's reference holds no amount or date
         if f == "product" and len(content) > 1 and content[-1] in PRODUCT_ATTRIBUTES:
             continue  # `productBrand`, `vaccine_brand`: the product's attribute, not the product
-        if f in PERSON_FIELDS and attribute:
-            continue  # `Patient Height`, `Provider Email`: the person's attribute, not the person
+        if f in PERSON_FIELDS | {"supplier"} and attribute:
+            # `Patient Height`, `Provider Email`: the person's attribute, not the person; and a
+            # business's (`Supplier Address`, `CNPJ do fornecedor`: detect9), not the business
+            continue
         # Words that explain the header besides the deciding phrase: another of the field's own
         # one-word names (`Item Description`, `Lot Batch`), a movement qualifying a quantity
         # (`Menge verabreicht`, `Receipt Qty`), a package counted (`Vials Received`).
