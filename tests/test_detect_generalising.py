@@ -141,3 +141,12 @@ def test_quantities_pending_reserved_or_requested_are_not_received():
         assert read_column(header, Kind.INVENTORY) is None, header
         det = detect_rows([["Product", "Lot", header], ["Botox", "C3709C3", 40]])
         assert "quantity" not in columns_by_field(det), header
+
+
+def test_a_bare_cost_on_a_visit_log_is_what_the_visit_cost_the_patient_not_the_clinics_cost():
+    det = detect_rows([["Date", "Patient", "Product", "Lot", "Units", "Cost"],
+                       [dt.date(2026, 3, 2), "P1", "Botox", "C3709C3", 20, 240]])
+    assert columns_by_field(det)["price"] == "Cost"
+    det = detect_rows([["Date", "Patient", "Product", "Lot", "Units", "Unit Cost"],
+                       [dt.date(2026, 3, 2), "P1", "Botox", "C3709C3", 20, 6.12]])
+    assert "price" not in columns_by_field(det)
