@@ -150,3 +150,16 @@ def test_a_bare_cost_on_a_visit_log_is_what_the_visit_cost_the_patient_not_the_c
     det = detect_rows([["Date", "Patient", "Product", "Lot", "Units", "Unit Cost"],
                        [dt.date(2026, 3, 2), "P1", "Botox", "C3709C3", 20, 6.12]])
     assert "price" not in columns_by_field(det)
+
+
+def test_a_tables_columns_are_read_in_context_even_when_it_lacks_a_required_field():
+    # what the corpus's table-context figure measures: the assignment, before the gate that
+    # refuses a table without every field its kind requires (here, no lot column)
+    from lotsync.readers.raw import RawSheet
+    from lotsync.tables.detect import detect_table, read_columns
+    from lotsync.tables.mapping import Mapping, SheetMapping
+    sheet = RawSheet(file="corpus.xlsx", sheet="Sheet1",
+                     rows=[["Product", "Description", "Qty Received", "Vendor", "Vendor Address"]])
+    read = {f: r.header for f, r in read_columns(sheet, Kind.INVENTORY).items()}
+    assert read == {"product": "Product", "quantity": "Qty Received", "supplier": "Vendor"}
+    assert detect_table(sheet, Mapping(sheets=[SheetMapping(kind="inventory", header_row=1)])).kind is None

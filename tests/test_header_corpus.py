@@ -11,6 +11,11 @@ qualifiers, head-noun rules; never one string). Their figures below are no longe
 measures, only regression guards. So are the third, fourth and fifth sets since: each was
 measured once blind (84.5%, 85.6%, 78.5%) and then tuned on by class. The latest blind
 figure is the sixth set's (header_corpus_blind6.csv, 431 spellings, measured once: 75.2%).
+
+Each set is measured twice (detect9): per header read ALONE (`read_column`: the header and
+its table's kind, nothing else) and per header read IN TABLE CONTEXT (`read_columns`: the
+table's headers given together as its kind, each field to one column, no values), printed
+side by side with the tables that have no wrong field; each figure has its own floor.
 """
 
 from __future__ import annotations
@@ -231,8 +236,10 @@ def test_headers_are_read_right_on_the_fourth_blind_set(capsys):
 #: them; an export with only the id needs it), 4 timestamps read in table context only, and
 #: the rest labels a reader could dispute or that two tables label both ways. detect7 (words
 #: from published export schemas and six languages, not from this set's misses): 90.4% (340):
-#: `uomCode` is the unit since Business Central's `Unit of Measure Code` is.
-BLIND5_FLOOR = 0.90
+#: `uomCode` is the unit since Business Central's `Unit of Measure Code` is. detect9 (general
+#: rules checked on all seven files, docs/RULES.md): 91.0% (342): `totalCost` on a visit log is
+#: its price (blind6 labels a bare `Cost` the same).
+BLIND5_FLOOR = 0.909  # 342 of 376 = 90.96%
 
 
 def test_headers_are_read_right_on_the_fifth_blind_set(capsys):
@@ -268,8 +275,10 @@ def test_headers_are_read_right_on_the_fifth_blind_set(capsys):
 #: header-only figure cannot show. Of the 64 left, most are labels a reader could dispute (a
 #: count's `almacen`/`sucursal` labelled none, `Cost` as a visit's price, `label`/`value` on a
 #: Dolibarr movement), references labelled none (`facilityId`, `vaccinatorID`, `treatment_id`)
-#: kept as readings, and stock sheets' on-hand columns read as the opening quantity.
-BLIND6_FLOOR = 0.85
+#: kept as readings, and stock sheets' on-hand columns read as the opening quantity. detect9
+#: (general rules checked on all seven files, docs/RULES.md): 86.1% (371): a number of doses is
+#: how many, a system's hash is no field, a visit's bare `Cost` is its price.
+BLIND6_FLOOR = 0.86
 
 
 def test_headers_are_read_right_on_the_sixth_blind_set(capsys):
@@ -283,13 +292,15 @@ def test_headers_are_read_right_on_the_sixth_blind_set(capsys):
 #: tune 98.2%, held-out 96.2%, blind2 96.9%, blind3 97.0%, blind4 94.1%, blind5 92.3%,
 #: blind6 88.2%. None of them is blind: every set was spent before this figure existed.
 #: The seventh set's (measured by the lead once detect9 lands) is the first blind one.
+#: After detect9's rules (docs/RULES.md): tune 98.2%, held-out 97.1%, blind2 96.9%, blind3
+#: 97.0%, blind4 94.7%, blind5 93.1%, blind6 89.6%; the floors below are those figures.
 TUNE_TABLE_FLOOR = 0.98
-HELD_OUT_TABLE_FLOOR = 0.96
+HELD_OUT_TABLE_FLOOR = 0.97
 BLIND2_TABLE_FLOOR = 0.96
 BLIND3_TABLE_FLOOR = 0.97
 BLIND4_TABLE_FLOOR = 0.94
-BLIND5_TABLE_FLOOR = 0.92
-BLIND6_TABLE_FLOOR = 0.88
+BLIND5_TABLE_FLOOR = 0.93
+BLIND6_TABLE_FLOOR = 0.89
 
 
 def _tables() -> dict[tuple[str, str], list[dict]]:
