@@ -704,8 +704,10 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
             continue  # `sellby`, `Eat By`: a date, never the person a bare `by` names (detect8)
         if ref is not None and f in NOT_REFERENCED:
             continue  # `doseId`, `receiptId`: a record's reference holds no amount or date
-        if f == "product" and len(content) > 1 and content[-1] in PRODUCT_ATTRIBUTES:
-            continue  # `productBrand`, `vaccine_brand`: the product's attribute, not the product
+        if f == "product" and len(content) > 1 and content[-1] in PRODUCT_ATTRIBUTES and "name" not in ws:
+            # `productBrand`, `vaccine_brand`: the product's attribute, not the product; but a
+            # name is no attribute (`Nombre comercial`: the trade name, head noun first, detect9)
+            continue
         if f in PERSON_FIELDS | {"supplier"} and attribute:
             # `Patient Height`, `Provider Email`: the person's attribute, not the person; and a
             # business's (`Supplier Address`, `CNPJ do fornecedor`: detect9), not the business
