@@ -4,7 +4,8 @@ Rules (SPEC §1): a header is split into words on case changes, underscores, pun
 and brackets; accents are dropped (and ı, ł, ø, æ, ß read plain); elided articles are their
 own word (`Prix d'achat`); an unspaced slash between words is "per" (`Units/Vial`); a word
 run together from known words is split into the fewest known parts (`QTYONHAND`,
-`Verfallsdatum`); each word is expanded through the abbreviation and translation tables in
+`Verfallsdatum`; a German linking `s`/`en` only before a noun); a word cut short with a dot is
+the one vocabulary word it begins (`Fourn.`, `Ubicaz.`; detect9); each word is expanded through the abbreviation and translation tables in
 `vocabulary.toml` (`Qty` -> quantity, `Lote` -> lot, `QOH` -> quantity on hand), trying its
 base form when the vocabulary lacks it (`recibida` -> recibido, `utilisée` -> utilise,
 `transferred` -> transfer); a word still unknown is corrected to the closest known word when
@@ -20,8 +21,11 @@ one-word names and, for a quantity, a movement word (`Receipt Qty`) explain. A h
 naming a person's role (`Counted By`, `Initials`, `Checked In By`) can only be a person
 (provider or staff), never a quantity or a date; a header with a person's attribute
 (`Patient Height`, `Patient Zip`, `Provider Email`: `[words] attributes`) names the
-attribute, never the person; a header asking yes/no (`Expired?`,
-`Allow negative stock`) names no field.
+attribute, never the person (a supplier's too: `Supplier Address`); a header asking yes/no
+(`Expired?`, `Allow negative stock`) names no field, nor does a system's hash or version. A
+number of countable things (`Número de dosis`, `num_unidades`) is how many, outside a visit
+log (there a dose's number is its rank); a number of a thing (`Número de lote`) is its
+identifier (detect9).
 
 Export conventions are read before the words (detect7): a column's type prefix or suffix
 (`qt_`, `vl_`, `cd_`, `nm_`, `nr_`, `tp_`, `dt_`; `_qty`, `_cd`, `_dt`; Access's `str`, `int`,
