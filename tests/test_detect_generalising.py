@@ -196,3 +196,13 @@ def test_the_core_vocabulary_of_five_languages_is_read(capsys):
         for w in wrong:
             print("   ", w)
     assert acc >= PROBE_FLOOR, wrong
+
+
+def test_when_a_row_was_recorded_or_entered_dates_a_movement_log_with_no_other_date():
+    for header in ("recordedAt", "entry_date", "Erstellt am"):
+        rows = [[header, "producto", "lote", "tipo", "cantidad"], [dt.date(2026, 3, 2), "Botox", "C3709C3", "merma", 5]]
+        det = detect_rows(rows)
+        assert det.kind.value == "adjustments", header
+        assert columns_by_field(det)["date"] == header  # the moment, never the person who recorded
+        dated = [["fecha", *rows[0]], [dt.date(2026, 3, 1), *rows[1]]]
+        assert columns_by_field(detect_rows(dated))["date"] == "fecha", header

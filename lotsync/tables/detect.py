@@ -357,11 +357,12 @@ def _read_id_as_field(f: str, headers: dict[int, str], taken: set[int], readings
 
 
 #: When a row was written or a check was made (`createdAt`, `verifiedAt`, `lastChecked`,
-#: `Erfassung`, a bare `Timestamp`, `Horodatage`, `Zeitstempel`: detect9): the event's date
+#: `Erfassung`; detect9: a bare `Timestamp`, `Horodatage`, `Zeitstempel`, `recordedAt`,
+#: `entry_date`, `Erstellt am`): the event's date
 #: where the table has no other. An edit's time (updated,
 #: modified, deleted, approved) dates the record's change, never the event.
 TIMESTAMP_WORDS = frozenset({"created", "create", "verified", "checked", "entered", "logged", "scanned",
-                             "timestamp", "stamp"})
+                             "timestamp", "stamp", "recorded", "entry"})
 NOT_EVENT_TIME = frozenset({"updated", "update", "modified", "changed", "deleted", "approved", "birth",
                             "expiration", "by"})
 
