@@ -106,8 +106,8 @@ def table_accuracy(split: str) -> tuple[float, list[tuple], int, int, int, int]:
     for (_, kind_name), rows in tables.items():
         kind = Kind(kind_name)
         read = read_table(rows, kind)
-        given = {f for f, h in ((f, h) for h, f in read.items()) if any(
-            r["header"] == h and expected(r) == f for r in rows)}
+        label = {r["header"]: expected(r) for r in rows}
+        given = {f for h, f in read.items() if label[h] == f}  # fields a column labelled so took
         ok_table = True
         for r in rows:
             got, want = read.get(r["header"]), expected(r)
