@@ -38,8 +38,9 @@ BLIND3 = Path(__file__).parent / "data" / "header_corpus_blind3.csv"
 BLIND4 = Path(__file__).parent / "data" / "header_corpus_blind4.csv"
 BLIND5 = Path(__file__).parent / "data" / "header_corpus_blind5.csv"
 BLIND6 = Path(__file__).parent / "data" / "header_corpus_blind6.csv"
+BLIND7 = Path(__file__).parent / "data" / "header_corpus_blind7.csv"
 SETS = {"tune": CORPUS, "heldout": CORPUS, "blind2": BLIND2, "blind3": BLIND3, "blind4": BLIND4,
-        "blind5": BLIND5, "blind6": BLIND6}
+        "blind5": BLIND5, "blind6": BLIND6, "blind7": BLIND7}
 
 
 def corpus(path: Path = CORPUS) -> list[dict]:
@@ -87,7 +88,8 @@ def read_table(rows: list[dict], kind: Kind) -> dict[str, str]:
     (each field to one column, no values, no tab name), as the table test reads them, but
     whether or not the corpus holds every field that kind requires: header -> field read."""
     sheet = RawSheet(file="corpus.xlsx", sheet="Sheet1", rows=[[r["header"] for r in rows]])
-    return {r.header: f for f, r in read_columns(sheet, kind).items()}
+    # by column index: the reader tidies a header (a trailing space), the corpus keeps it verbatim
+    return {rows[r.index]["header"]: f for f, r in read_columns(sheet, kind).items()}
 
 
 def table_accuracy(split: str) -> tuple[float, list[tuple], int, int, int, int]:
@@ -285,6 +287,32 @@ def test_headers_are_read_right_on_the_sixth_blind_set(capsys):
     assert_accuracy("blind6", "sixth blind set", BLIND6_FLOOR, BLIND6_TABLE_FLOOR, capsys)
 
 
+#: The seventh blind set (header_corpus_blind7.csv: 450 spellings from 61 public files, 70
+#: tables, 44% Spanish/Portuguese/German/Italian/French), gathered as the issue asks from
+#: spreadsheet templates and exports (CSV export code, import templates, committed CSV/xlsx
+#: files, OpenEMR/SCMS/NDC/VAERS/Square/Shopify/SAP export formats), its labels audited against
+#: the written rules, all before any matcher ran on it; committed on its own branch while
+#: detect9 worked without access to it; merged after detect9 and measured ONCE, on main at
+#: 5d6f87e (the measuring harness keyed a table's readings by column index first: a header
+#: with a trailing space is kept verbatim in the corpus and tidied by the reader):
+#: 77.1% (347 of 450) alone and 81.1% (365 of 450) in table context; 43 of 70 tables read
+#: in table context with no wrong field. The issue's 98% target is NOT met on a blind set.
+#: Of the 85 misses in table context: 38 fields missed (`FornecedorID`, `VAERS_ID`,
+#: `fecha comprado`, `vendido por`, `UN.`, `finalQuantity`, `package_name`, `ASN/DN #`),
+#: 36 columns labelled as naming nothing read as a field (a brand or trade name beside the
+#: product, a count's tare and gap and numbered recount columns, a supplier's lead days,
+#: Shopify's SEO title and Google category), 11 read as another field, 9 of them a stock
+#: sheet's on-hand column read as its opening quantity (SPEC §1 allows it: 83.1% with those
+#: counted right). 301 of the 450 labels are `none`: the set mostly tests that unread
+#: columns are left alone. Spent from here on; the floors guard regressions only.
+BLIND7_FLOOR = 0.77
+BLIND7_TABLE_FLOOR = 0.81
+
+
+def test_headers_are_read_right_on_the_seventh_blind_set(capsys):
+    assert_accuracy("blind7", "seventh blind set", BLIND7_FLOOR, BLIND7_TABLE_FLOOR, capsys)
+
+
 #: The per-header figures in table context (detect9): each set's headers read within their
 #: table (grouped by source and kind, as the table test groups them; the table's headers
 #: given together as its known kind, no values, no tab name: `read_columns`), against the
@@ -306,7 +334,7 @@ BLIND6_TABLE_FLOOR = 0.89
 def _tables() -> dict[tuple[str, str], list[dict]]:
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in (corpus() + corpus(BLIND2) + corpus(BLIND3) + corpus(BLIND4) + corpus(BLIND5)
-              + corpus(BLIND6)):
+              + corpus(BLIND6) + corpus(BLIND7)):
         by[(r["source"], r["kind"])].append(r)
     return by
 
@@ -363,7 +391,20 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                    'visits'),
                   ('github:menidh69/naoLogicExercise src/dtos/productCsv.dto.ts', 'products'),
                   ('github:nshutijonathan/apprenticeship-project healthid/utils/constants/product_constants.py '
-                   '(PRODUCT_INCLUDE_CSV_FIELDS)', 'products')}
+                   '(PRODUCT_INCLUDE_CSV_FIELDS)', 'products'),
+                  # measured with the seventh blind set (4 of its 70 tables read with the whole-table
+                  # gate; in table context without the gate 43 of 70 have no wrong field, see
+                  # BLIND7_FLOOR): a product's brand name and a store's SEO title read as the
+                  # product beside the product's name, an FDA product type read as the category,
+                  # a service history's scheduled date read as the visit's date beside the date done
+                  ('github:openboxes/openboxes grails-app/conf/templates/configuration/products.csv',
+                   'products'),
+                  ('public GitHub file, search index id 53932159571 (Shopify product-import sample '
+                   'template served by a store backend)', 'products'),
+                  ('public GitHub file, search index id 55218645037 (Google Sheet "PBM Control - Base '
+                   'Normalizada V1", Spanish: Historial Servicios)', 'visits'),
+                  ('public GitHub file, search index id 55877757725 (FDA NDC Directory product.txt header '
+                   'in a test fixture)', 'products')}
 
 
 @pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known misread"))
@@ -375,9 +416,9 @@ def test_no_wrong_field_in_a_table_whose_kind_is_known(key):
     sheet = RawSheet(file="corpus.xlsx", sheet="Sheet1", rows=[[r["header"] for r in rows]])
     m = Mapping(sheets=[SheetMapping(kind=kind.value, header_row=1)])
     det = detect_table(sheet, m)
-    label = {r["header"]: expected(r) for r in rows}
     for f, col in det.columns.items():
-        ok = label[col.header] == f or (
+        want = expected(rows[col.index])  # by index: the corpus keeps a header's stray spaces
+        ok = want == f or (
             # a stock sheet's on-hand column is its opening quantity (SPEC §1)
-            kind is Kind.INVENTORY and f == "quantity" and label[col.header] == "remaining")
-        assert ok, f"{col.header!r} read as {f}, labelled {label[col.header]}"
+            kind is Kind.INVENTORY and f == "quantity" and want == "remaining")
+        assert ok, f"{col.header!r} read as {f}, labelled {want}"
