@@ -85,3 +85,27 @@ def test_merging_parts_out_of_order_changes_nothing(tmp_path: Path) -> None:
     results = [reconcile_part(p, opts) for p in split_practice(loaded.practice)]
     merged = merge_parts(loaded.practice, results[::-1], opts, loaded.inputs, loaded.findings)
     assert _report_bytes(merged, tmp_path / "a") == _report_bytes(whole, tmp_path / "b")
+
+
+def test_parts_merged_keep_the_ledger_columns_the_period_figures_read(tmp_path: Path) -> None:
+    """With only Options.keep_ledger (what the reconcile command keeps), merged parts carry
+    the parts' ledger columns joined: the period figures equal the whole's, both ways."""
+    from decimal import localcontext
+
+    from lotsync.audit.periods import compute_from_columns, compute_periods
+    from lotsync.reconcile.lots import LEDGER_CONTEXT
+
+    files = write_demo_practice(tmp_path / "demo")
+    opts = Options(as_of=DEMO_AS_OF, keep_ledger=True)
+    _, loaded = pipeline.run([str(f) for f in files], Options(as_of=DEMO_AS_OF))
+    whole = reconcile(loaded.practice, opts, loaded.inputs, loaded.findings)
+    parted = reconcile_partitioned(loaded.practice, opts, loaded.inputs, loaded.findings)
+    assert not parted.movements and len(parted.ledger) == len(whole.ledger)
+    assert compute_periods(parted) == compute_periods(whole)
+    with localcontext(LEDGER_CONTEXT):  # as compute_periods runs it (exact sums)
+        assert compute_from_columns(parted, None, None) == compute_from_columns(whole, None, None)
+    # merging twice (the parts' columns are not consumed) gives the same again
+    results = [reconcile_part(p, opts) for p in split_practice(loaded.practice)]
+    first = merge_parts(loaded.practice, results, opts, loaded.inputs, loaded.findings)
+    again = merge_parts(loaded.practice, results, opts, loaded.inputs, loaded.findings)
+    assert compute_periods(first) == compute_periods(again) == compute_periods(whole)

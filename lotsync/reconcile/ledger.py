@@ -189,3 +189,50 @@ def scaled_decimal(c: int, e: int) -> Decimal:
     of 10**(SCALE + e), as every term of a sum whose least exponent is e)."""
     shift = SCALE + e
     return Decimal(c // 10 ** shift).scaleb(e) if shift >= 0 else Decimal(c * 10 ** -shift).scaleb(e)
+
+
+def join_ledgers(a: LedgerColumns, b: LedgerColumns) -> LedgerColumns:
+    """One ledger of two that booked disjoint rows (two halves of a practice: see
+    partition.py): `a`'s movements, then `b`'s, with `b`'s lot, provider and visit-table
+    codes renumbered into the joined lists. The period figures need of the order only
+    that a visit row's first movement comes first among its own, and a visit row's
+    movements are all in one half. Both must be `done()`; neither is changed."""
+    out = LedgerColumns()
+    n = len(a)
+    lot_base = len(a.lots)
+    prov_ix = {p: i for i, p in enumerate(a.providers)}
+    providers = list(a.providers)
+    prov_map = []
+    for p in b.providers:
+        i = prov_ix.get(p)
+        if i is None:
+            i = prov_ix[p] = len(providers)
+            providers.append(p)
+        prov_map.append(i)
+    table_ix = {(t.file, t.sheet): i for i, t in enumerate(a.tables)}
+    tables = list(a.tables)
+    table_map = []
+    for t in b.tables:
+        i = table_ix.get((t.file, t.sheet))
+        if i is None:
+            i = table_ix[(t.file, t.sheet)] = len(tables)
+            tables.append(t)
+        table_map.append(i)
+    table_map.append(-1)  # a movement with no row (-1) stays so: table_map[-1]
+    for name in ("day", "row", "qc", "qe"):
+        col = getattr(a, name)
+        col = array(col.typecode, col)  # a copy (a memcpy): `a` stays as it was
+        col.extend(getattr(b, name))
+        setattr(out, name, col)
+    out.lot = array("i", a.lot)
+    out.lot.extend(array("i", map(lot_base.__add__, b.lot)))
+    out.provider = array("i", a.provider)
+    out.provider.extend(array("i", map(prov_map.__getitem__, b.provider)))
+    out.table = array("i", a.table)
+    out.table.extend(array("i", map(table_map.__getitem__, b.table)))
+    out.odd = {**a.odd, **{n + i: q for i, q in b.odd.items()}}
+    out.lots = a.lots + b.lots
+    out.providers = providers
+    out.tables = tables
+    out.other = a.other + b.other
+    return out

@@ -25,7 +25,9 @@ or on other machines. `merge_parts` is the aggregation: it puts each visit row's
 at its row, groups COGS, sorts findings and gives them their ids, and computes totals and
 the summary over the whole, so the merged `Result` equals `reconcile(practice)` (report.json
 is byte-identical; tests/test_partition.py holds that). The one difference: `movements` are
-merged in date order, not in the single sweep's interleaving of products within a day.
+merged in date order, not in the single sweep's interleaving of products within a day; the
+ledger's columns (Options.keep_ledger) are the parts' one after another, which the period
+figures read alike (a visit row's movements are all in its part).
 
 Rejected: partitioning by (product, location) (wrong as soon as a transfer or an unlogged
 transfer links two sites; exact only for a site with no such link, which the union-find
@@ -47,6 +49,7 @@ from lotsync.reconcile.booking import VisitTake
 from lotsync.reconcile.catalog import build_catalog
 from lotsync.reconcile.checks import check_lots
 from lotsync.reconcile.cogs import compute_cogs, visit_key
+from lotsync.reconcile.ledger import join_ledgers
 from lotsync.reconcile.lots import LEDGER_CONTEXT
 from lotsync.reconcile.result import LotResult, Movement, Options, Result
 from lotsync.reconcile.sweep import SweepBooker
@@ -76,6 +79,7 @@ class PartResult:
     missing_lot_notes: dict
     product_names: dict[str, str]
     movements: tuple[Movement, ...]
+    ledger: LedgerColumns | None = None  # the part's columns, with Options.keep_ledger
 
 
 class _UnionFind:
@@ -158,11 +162,13 @@ def reconcile_part(part: Part, opts: Options) -> PartResult:
         catalog = build_catalog(part.practice)
         booker = SweepBooker(part.practice, catalog, opts, keep_takes=True)  # the lean sweep
         booking, notes = booker.run(), booker.missing_lot_suggestions
+        if booking.ledger is not None:
+            booking.ledger.done()
         lots, lot_findings = check_lots(list(booking.lots.values()), opts)
         return PartResult(part.visit_rows, tuple(lots), tuple(booking.findings) + tuple(lot_findings),
                           tuple(booking.takes), dict(notes),
                           {k: p.name for k, p in catalog.products.items()},
-                          tuple(booking.movements))
+                          tuple(booking.movements), booking.ledger)
 
 
 def merge_parts(practice: Practice, parts: Sequence[PartResult], opts: Options,
@@ -185,9 +191,13 @@ def merge_parts(practice: Practice, parts: Sequence[PartResult], opts: Options,
         cogs = compute_cogs(practice.visits, takes, names)
         movements = sorted((m for pr in parts for m in pr.movements),
                            key=lambda m: m.date.toordinal() if m.date else 0)
+        ledger = None  # the parts' columns one after another (`join_ledgers`)
+        for pr in parts:
+            if pr.ledger is not None:
+                ledger = pr.ledger if ledger is None else join_ledgers(ledger, pr.ledger)
         return assemble_result(practice, opts, inputs, parse_findings, notes,
                                [f for pr in parts for f in pr.findings], lots, cogs,
-                               len({visit_key(v) for v in practice.visits}), movements)
+                               len({visit_key(v) for v in practice.visits}), movements, ledger)
 
 
 def reconcile_partitioned(practice: Practice, opts: Options, inputs: tuple[TableInput, ...] = (),
