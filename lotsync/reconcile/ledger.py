@@ -192,11 +192,11 @@ def scaled_decimal(c: int, e: int) -> Decimal:
 
 
 def join_ledgers(a: LedgerColumns, b: LedgerColumns) -> LedgerColumns:
-    """One ledger of two that booked disjoint rows (two halves of a practice: see
-    partition.py): `a`'s movements, then `b`'s, with `b`'s lot, provider and visit-table
-    codes renumbered into the joined lists. The period figures need of the order only
-    that a visit row's first movement comes first among its own, and a visit row's
-    movements are all in one half. Both must be `done()`; neither is changed."""
+    """One ledger of two that booked disjoint rows (two parts of a practice: see
+    partition.py's `merge_parts`): `a`'s movements, then `b`'s, with `b`'s lot, provider and
+    visit-table codes renumbered into the joined lists. The period figures need of the order
+    only that a visit row's first movement comes first among its own, and a visit row's
+    movements are all in one part. Both must be `done()`; neither is changed."""
     out = LedgerColumns()
     n = len(a)
     lot_base = len(a.lots)
