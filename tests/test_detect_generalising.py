@@ -206,3 +206,20 @@ def test_when_a_row_was_recorded_or_entered_dates_a_movement_log_with_no_other_d
         assert columns_by_field(det)["date"] == header  # the moment, never the person who recorded
         dated = [["fecha", *rows[0]], [dt.date(2026, 3, 1), *rows[1]]]
         assert columns_by_field(detect_rows(dated))["date"] == "fecha", header
+
+
+def test_a_receiving_log_with_vials_and_number_of_units_receives_the_units(tmp_path):
+    # review6: `Number of Units` is the vocabulary's own quantity phrase and beat a bare `Qty`
+    # (here the vials) before detect9; rewriting it as `quantity units` made it tie and lose
+    book = write_book(tmp_path / "clinic.xlsx", {
+        "Receiving": [["Date", "Product", "Lot", "Expiration", "Qty", "Number of Units", "Unit Cost"],
+                      [dt.date(2026, 3, 2), "Botox", "C3709C3", dt.date(2027, 6, 30), 2, 200, 5.2]],
+        "Treatments": [["Date", "Patient", "Product", "Lot", "Units"],
+                       [dt.date(2026, 3, 9), "Jane Roe", "Botox", "C3709C3", 20]],
+    })
+    det = detect_rows([["Date", "Product", "Lot", "Expiration", "Qty", "Number of Units", "Unit Cost"],
+                       [dt.date(2026, 3, 2), "Botox", "C3709C3", dt.date(2027, 6, 30), 2, 200, 5.2]],
+                      sheet="Receiving")
+    assert columns_by_field(det)["quantity"] == "Number of Units"
+    result = reconcile_files([book])
+    assert lot_of(result, "C3709C3").received == 200

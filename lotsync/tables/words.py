@@ -632,8 +632,9 @@ def _count_of_things(words: tuple[str, ...], v: "Vocabulary") -> tuple[str, ...]
 
 
 @lru_cache(maxsize=8192)
-def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
-    """Every field of any kind the header may name (best first), read as a person would."""
+def read_header(header: str, kind: Kind, count_of_things: bool = True) -> tuple[FieldGuess, ...]:
+    """Every field of any kind the header may name (best first), read as a person would.
+    `count_of_things=False` reads the words as they are, without `_count_of_things`."""
     if header.rstrip().endswith("?"):
         return ()  # `Expired?`, `Cold chain OK?`: a question is answered yes or no, a flag
     ref = _REFERENCE.fullmatch(header)
@@ -643,8 +644,15 @@ def read_header(header: str, kind: Kind) -> tuple[FieldGuess, ...]:
     if not words:
         return ()
     v = vocabulary()
-    if kind is not Kind.VISITS and not (own and own[0] in RANK_WORDS):
-        words = _count_of_things(words, v)  # on a visit, a dose's number is its rank (`Número de dosis`: 2nd)
+    if count_of_things and kind is not Kind.VISITS and not (own and own[0] in RANK_WORDS):
+        counted = _count_of_things(words, v)  # on a visit, a dose's number is its rank (`Número de dosis`: 2nd)
+        if counted != words:
+            plain = read_header(header, kind, False)
+            if plain and plain[0].field == "quantity":
+                # `Number of Units`, `# of Doses`: the vocabulary's own quantity phrase, read
+                # as it was (rewritten it fell to a bare `Qty`'s score and lost to the vials)
+                return plain
+            words = counted
     ws = ws_plain = frozenset(words)
     # `vialSizeInUnits`, `Box Size`: a package's size is the units per package
     ws_pack = ws | {"package"} if ws & v.packages else ws
