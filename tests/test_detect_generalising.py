@@ -223,3 +223,13 @@ def test_a_receiving_log_with_vials_and_number_of_units_receives_the_units(tmp_p
     assert columns_by_field(det)["quantity"] == "Number of Units"
     result = reconcile_files([book])
     assert lot_of(result, "C3709C3").received == 200
+
+
+def test_an_english_word_ending_a_header_with_a_dot_is_no_cut_of_a_foreign_word():
+    # review6: `Gross.` (a receiving log's gross amount) is the English word as it is, not the
+    # start of French `grossiste` (wholesaler): no money column read as the supplier
+    det = detect_rows([["Date Received", "Product", "Lot", "Expiration", "Qty", "Gross."],
+                       [dt.date(2026, 3, 2), "Botox", "C3709C3", dt.date(2027, 6, 30), 2, 1040.0]],
+                      sheet="Receiving")
+    assert "supplier" not in columns_by_field(det)
+    assert read_column("Gross.", Kind.INVENTORY) is None
