@@ -233,3 +233,28 @@ def test_an_english_word_ending_a_header_with_a_dot_is_no_cut_of_a_foreign_word(
                       sheet="Receiving")
     assert "supplier" not in columns_by_field(det)
     assert read_column("Gross.", Kind.INVENTORY) is None
+
+
+def test_a_stock_sheet_dating_each_receipt_by_its_entry_date_stays_a_stock_sheet(tmp_path):
+    # review6: `Entry Date` (a receipt date phrase: `Receipt Entry Date`) on a batch stock
+    # sheet dates each receipt (docs/RULES.md); detect9's `entry` timestamp word made it a
+    # count's moment and the sheet a count, so its stock was never received
+    header = ["Product", "Lot", "Expiration", "On Hand", "Entry Date"]
+    row = ["Botox", "C3709C3", dt.date(2027, 6, 30), 100, dt.date(2026, 3, 2)]
+    for h in ("Entry Date", "Receipt Entry Date"):
+        det = detect_rows([header[:4] + [h], row], sheet="Stock")
+        assert det.kind is Kind.INVENTORY
+        assert columns_by_field(det)["received_date"] == h
+    book = write_book(tmp_path / "clinic.xlsx", {
+        "Stock": [header, row],
+        "Treatments": [["Date", "Patient", "Product", "Lot", "Units"],
+                       [dt.date(2026, 3, 9), "Jane Roe", "Botox", "C3709C3", 20]],
+    })
+    lot = lot_of(reconcile_files([book]), "C3709C3")
+    assert lot.received == 100 and lot.derived_remaining == 80
+
+
+def test_an_entry_date_still_dates_a_visit_log_with_no_other_date():
+    det = detect_rows([["Entry Date", "Patient", "Product", "Lot", "Units"],
+                       [dt.date(2026, 3, 9), "Jane Roe", "Botox", "C3709C3", 20]], sheet="Treatments")
+    assert det.kind is Kind.VISITS and columns_by_field(det)["date"] == "Entry Date"

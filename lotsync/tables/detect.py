@@ -304,7 +304,7 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
     if "date" in required and "date" not in readings:
         _read_dated_visit_as_date(sh, idx, readings)
     if "date" in required and "date" not in readings:
-        _read_timestamp_as_date(sh, idx, headers, taken, readings)
+        _read_timestamp_as_date(sh, idx, headers, taken, readings, kind)
     unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
     total = sum(r.confidence for r in readings.values())
     return readings, unused, total
@@ -381,15 +381,24 @@ def _read_dated_visit_as_date(sh: "_Sheet", idx: int, readings: dict[str, Readin
         readings["date"] = Reading("date", r.header, r.index, r.confidence, r.words)
 
 
+def _names_receipt_date(header: str) -> bool:
+    """The header's best reading on a receiving log is the receipt date (`Entry Date`)."""
+    best = read_header(header, Kind.INVENTORY)[:1]
+    return bool(best) and best[0].field == "received_date"
+
+
 def _read_timestamp_as_date(sh: "_Sheet", idx: int, headers: dict[int, str], taken: set[int],
-                            readings: dict[str, Reading]) -> None:
+                            readings: dict[str, Reading], kind: Kind) -> None:
     """No column names the date of a visit, movement or count: the moment its row was
     written or its check made is that date (a record type that keeps only `createdAt`).
     Read as a weak guess, so `check` flags it and the reconcile names it in its weak-guess
     line; any column naming the date wins (this runs only when none did), and a column whose
-    values are not dates is never taken."""
+    values are not dates is never taken. Nor, for a count, a column naming a receipt's date
+    (`Entry Date`, `Receipt Entry Date`): it dates each batch of a stock sheet (review6)."""
     for j, header in headers.items():
         words = set(header_words(header)[0])
+        if kind is Kind.COUNTS and _names_receipt_date(header):
+            continue
         if j not in taken and words & TIMESTAMP_WORDS and not words & NOT_EVENT_TIME \
                 and not vetoes("date", sh.profile(idx, j)):
             readings["date"] = Reading("date", header, j, round(WEAK_BELOW - 0.1, 2),
