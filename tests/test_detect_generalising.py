@@ -258,3 +258,19 @@ def test_an_entry_date_still_dates_a_visit_log_with_no_other_date():
     det = detect_rows([["Entry Date", "Patient", "Product", "Lot", "Units"],
                        [dt.date(2026, 3, 9), "Jane Roe", "Botox", "C3709C3", 20]], sheet="Treatments")
     assert det.kind is Kind.VISITS and columns_by_field(det)["date"] == "Entry Date"
+
+
+def test_a_visit_log_keeps_the_patient_id_over_the_patients_name(tmp_path):
+    # review6: the name-over-code tie rule is for things (a depot, a store); a patient is keyed
+    # by the ID (two patients of one name are two visits) and names stay out of the key
+    header = ["Date", "Patient ID", "Patient Name", "Product", "Lot", "Units"]
+    det = detect_rows([header, [dt.date(2026, 3, 9), "P001", "Jane Roe", "Botox", "C1", 20]],
+                      sheet="Treatments")
+    assert columns_by_field(det)["patient"] == "Patient ID"
+    book = write_book(tmp_path / "clinic.xlsx", {
+        "Receiving": [["Date", "Product", "Lot", "Expiration", "Qty"],
+                      [dt.date(2026, 3, 2), "Botox", "C1", dt.date(2027, 6, 30), 100]],
+        "Treatments": [header, [dt.date(2026, 3, 9), "P001", "Jane Roe", "Botox", "C1", 20],
+                       [dt.date(2026, 3, 9), "P002", "Jane Roe", "Botox", "C1", 10]],
+    })
+    assert reconcile_files([book]).summary.visits == 2

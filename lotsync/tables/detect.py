@@ -282,8 +282,9 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
             exact = 1 if _own_name(key, f) else 0
             need = 0.05 if f in required else 0.0  # a tie goes to the field the table needs
             # a tie between a thing's name and its code goes to the name (`depot_intitule` over
-            # `depot_code`, `Location Name` over `Location Code`): what a person reads it by
-            named = 0.01 if "name" in g.words else 0.0
+            # `depot_code`, `Location Name` over `Location Code`): what a person reads it by.
+            # Not a patient: the ID keys the visit (two patients of one name are two people)
+            named = 0.01 if "name" in g.words and f != "patient" else 0.0
             pairs.append((score + 0.2 * exact + need + named, -j, j, f, header, g))
     pairs.sort(key=lambda p: (-p[0], -p[1]))
     for score, _, j, f, header, g in pairs:
