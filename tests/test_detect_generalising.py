@@ -274,3 +274,19 @@ def test_a_visit_log_keeps_the_patient_id_over_the_patients_name(tmp_path):
                        [dt.date(2026, 3, 9), "P002", "Jane Roe", "Botox", "C1", 10]],
     })
     assert reconcile_files([book]).summary.visits == 2
+
+
+def test_a_visit_logs_total_cost_beside_its_unit_cost_is_the_clinics_cost_not_the_price():
+    # review6: a usage log pricing the product it used (`Unit Cost` x Units = `Total Cost`)
+    # writes the clinic's cost twice; read as the price, revenue equalled COGS and margin was 0
+    row = [dt.date(2026, 3, 9), "Jane Roe", "Botox", "C1", 20, 5.2, 104]
+    det = detect_rows([["Date", "Patient", "Product", "Lot", "Units", "Unit Cost", "Total Cost"], row],
+                      sheet="Treatments")
+    assert "price" not in columns_by_field(det)
+    det = detect_rows([["Date", "Patient", "Product", "Lot", "Units", "Cost", "Total Cost"], row],
+                      sheet="Treatments")
+    assert "price" not in columns_by_field(det)
+    # alone, a bare cost is still what the visit cost the patient (detect9)
+    det = detect_rows([["Date", "Patient", "Product", "Lot", "Units", "Total Cost"], row[:6]],
+                      sheet="Treatments")
+    assert columns_by_field(det)["price"] == "Total Cost"

@@ -306,9 +306,26 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
         _read_dated_visit_as_date(sh, idx, readings)
     if "date" in required and "date" not in readings:
         _read_timestamp_as_date(sh, idx, headers, taken, readings, kind)
+    if kind is Kind.VISITS:
+        _drop_cost_read_as_price(headers, readings)
     unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
     total = sum(r.confidence for r in readings.values())
     return readings, unused, total
+
+
+def _drop_cost_read_as_price(headers: dict[int, str], readings: dict[str, Reading]) -> None:
+    """A visit log's bare `Cost`/`Total Cost` is its price only when it is the table's one
+    cost column (detect9). Beside another (`Unit Cost` x Units = `Total Cost`, `Cost` and
+    `Total Cost`) the log prices the product it used: the clinic's cost, which lotsync
+    derives itself (COGS); read as the price, revenue would equal COGS (review6)."""
+    r = readings.get("price")
+    if r is None or r.by_mapping or "cost" not in header_words(r.header)[0]:
+        return
+    for j, h in headers.items():
+        if j != r.index and "cost" in header_words(h)[0] and any(
+                g.field in ("unit_cost", "total_cost") for g in read_header(h, Kind.INVENTORY)[:1]):
+            del readings["price"]
+            return
 
 
 #: Words a product's own code column is made of (`sku`, `Item Code`, `NDC` read as code).
