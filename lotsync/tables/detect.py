@@ -345,8 +345,13 @@ def _read_code_as_product(headers: dict[int, str], taken: set[int], readings: di
 
 
 #: Fields a sheet may name only by a record's id or number (`skuId`, `ArtikelNr`, `LocId`,
-#: `StandortNr`, `idLot`, `claveProducto`, `codigo_vacina`): the things a row points at.
-ID_FIELDS = ("product", "location", "lot")
+#: `StandortNr`, `idLot`, `claveProducto`, `codigo_vacina`): the things a row points at; and
+#: the supplier by its record's id (detect10: `FornecedorID`, `vendorId` where no column names
+#: the supplier). A supplier's code (`SupplierCode`) is a short code of the practice's own list,
+#: kept beside the name and left unread: only a record id is how an export names its supplier.
+ID_FIELDS = ("product", "location", "lot", "supplier")
+#: The id words that name a field's record, per field when narrower than ID_WORDS.
+ID_WORDS_OF = {"supplier": frozenset({"identifier"})}
 #: The words that make a header an id or number of the thing its other words name.
 ID_WORDS = frozenset({"code", "identifier", "number", "key"})
 
@@ -367,8 +372,9 @@ def _read_id_as_field(f: str, headers: dict[int, str], taken: set[int], readings
         if j in taken or not header.strip().replace("_", "").isalnum():
             continue
         words = set(header_words(header)[0])
-        rest = words - ID_WORDS
-        if words & ID_WORDS and rest and rest <= own:
+        id_words = ID_WORDS_OF.get(f, ID_WORDS)
+        rest = words - id_words
+        if words & id_words and rest and rest <= own:
             readings[f] = Reading(f, header, j, round(WEAK_BELOW - 0.1, 2), tuple(sorted(words)))
             taken.add(j)
             return
