@@ -416,8 +416,6 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                   # a service history's scheduled date read as the visit's date beside the date done
                   ('github:openboxes/openboxes grails-app/conf/templates/configuration/products.csv',
                    'products'),
-                  ('public GitHub file, search index id 53932159571 (Shopify product-import sample '
-                   'template served by a store backend)', 'products'),
                   ('public GitHub file, search index id 55218645037 (Google Sheet "PBM Control - Base '
                    'Normalizada V1", Spanish: Historial Servicios)', 'visits'),
                   ('public GitHub file, search index id 55877757725 (FDA NDC Directory product.txt header '

@@ -555,6 +555,12 @@ PER_WHAT = frozenset({"unit", "units", "package", "piece", "dose", "item", "vial
                       "ml", "mg", "each"})
 
 
+#: Short forms that are a stop word inside a phrase (`Prix d'un flacon`: an article) but a
+#: field's abbreviation when they are the whole header (detect10: `UN`/`UN.`, Portuguese and
+#: Spanish unidade/unidad, a fiscal note's unit column).
+ALONE_ABBREVIATIONS = {"un": ("unit",)}
+
+
 @lru_cache(maxsize=4096)
 def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """(expanded words, the header's own words, whether a spelling slip was corrected)."""
@@ -562,6 +568,8 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     own = split_words(header)
     if own and own[0] == "par":  # `Par Level`, `Par Vials`: the stock kept, no field read
         return (), tuple(own), False
+    if len(own) == 1 and own[0] in ALONE_ABBREVIATIONS:  # `UN.`: the unit, where `un` is an article
+        return ALONE_ABBREVIATIONS[own[0]], tuple(own), False
     if len(own) >= 2 and own[-1] in AGENT_PREPOSITIONS and set(header_words(own[-2])[0]) & PARTICIPLES:
         own = [*own[:-1], "by"]  # `Verabreicht von`: administered by
     own = [("per" if w in RATE_PREPOSITIONS and 0 < i < len(own) - 1 and set(header_words(own[i + 1])[0]) & PER_WHAT
