@@ -321,9 +321,14 @@ def test_headers_are_read_right_on_the_sixth_blind_set(capsys):
 #: Shopify's SEO title and Google category), 11 read as another field, 9 of them a stock
 #: sheet's on-hand column read as its opening quantity (SPEC §1 allows it: 83.1% with those
 #: counted right). 301 of the 450 labels are `none`: the set mostly tests that unread
-#: columns are left alone. Spent from here on; the floors guard regressions only.
-BLIND7_FLOOR = 0.77
-BLIND7_TABLE_FLOOR = 0.81
+#: columns are left alone. Spent from here on; the floors guard regressions only. Tuned on by
+#: class afterwards (detect10: a plan is not the event, count helpers and planning columns
+#: name no field, another system's copy of a field is not the field, a supplier's record id,
+#: bought/sold-by/delivery-note/final-count words; docs/RULES.md): 81.8% (368 of 450) alone and
+#: 85.8% (386 of 450) in table context, 50 of 70 tables with no wrong field, AFTER TUNING, not
+#: blind figures (the blind ones are 77.1% and 81.1% above). No other set moved either way.
+BLIND7_FLOOR = 0.81
+BLIND7_TABLE_FLOOR = 0.85
 
 
 def test_headers_are_read_right_on_the_seventh_blind_set(capsys):
@@ -414,6 +419,10 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                   # BLIND7_FLOOR): a product's brand name and a store's SEO title read as the
                   # product beside the product's name, an FDA product type read as the category,
                   # a service history's scheduled date read as the visit's date beside the date done
+                  # (detect10: the Shopify template's SEO title and Google category are no field
+                  # since another system's copy of a field is not the field: lifted; the service
+                  # history is dated by its date done now, but still reads `ID Cliente` as the
+                  # patient, labelled none, and misses its history id as the visit id)
                   ('github:openboxes/openboxes grails-app/conf/templates/configuration/products.csv',
                    'products'),
                   ('public GitHub file, search index id 55218645037 (Google Sheet "PBM Control - Base '
