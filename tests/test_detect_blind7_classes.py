@@ -132,3 +132,33 @@ def test_a_search_engine_or_marketplace_copy_is_not_the_product_or_its_category(
     assert read_columns(sheet, Kind.PRODUCTS) == {}
     assert field_of("MARKETINGCATEGORYNAME", Kind.PRODUCTS) is None
     assert field_of("Product Category", Kind.PRODUCTS) == "category"
+
+
+# --- words of the languages a stock movement or drawer report is written in --------------------
+
+def test_a_german_movement_export_reads_when_and_by_whom_it_was_booked():
+    det = detect_rows([["Gebucht am", "Bewegungsart", "Gegenstand", "Charge", "Menge", "Werk", "Gebucht von"],
+                       [D1, "Verlust", "Botox", "C3709C3", 2, "Praxis Mitte", "K. Braun"]])
+    cols = columns_by_field(det)
+    assert det.kind is Kind.ADJUSTMENTS
+    assert cols["date"] == "Gebucht am" and cols["staff"] == "Gebucht von"
+    assert cols["product"] == "Gegenstand" and cols["location"] == "Werk"
+    assert field_of("Verabreicht am", Kind.VISITS) == "date"  # administered on: the date, not who
+
+
+def test_a_drawer_holds_stock_as_a_bin_does():
+    det = detect_rows([["Medicinale", "Lotto", "Scadenza", "Quantità", "Cassetto"],
+                       ["Botox", "C3709C3", EXP, 4, "B2"]])
+    cols = columns_by_field(det)
+    assert det.kind is Kind.INVENTORY
+    assert cols["product"] == "Medicinale" and cols["location"] == "Cassetto"
+    assert field_of("Cajón", Kind.INVENTORY) == "location"
+
+
+def test_a_vaccination_record_names_its_vaccine_by_type_unless_a_name_column_is_there():
+    det = detect_rows([["Data", "Paciente", "Tipo Vacina", "Lote", "Quantidade"],
+                       [D1, "A. Souza", "Influenza", "FL123", 1]])
+    assert columns_by_field(det)["product"] == "Tipo Vacina"
+    named = detect_rows([["Date", "Patient", "Vaccine Type", "Vaccine Name", "Lot", "Doses"],
+                         [D1, "A. Smith", "FLU4", "Fluzone Quadrivalent", "FL123", 1]])
+    assert columns_by_field(named)["product"] == "Vaccine Name"

@@ -538,6 +538,9 @@ def _known_by_length() -> dict[int, tuple[str, ...]]:
 #: `Erfasst von`, `Somministrato da`: by), as Spanish `por`, French `par` and Dutch `door` do
 #: always. Elsewhere `von` is where stock came from (`Von`, `Von Lager`) and `da` is "of the".
 AGENT_PREPOSITIONS = frozenset({"von", "da"})
+#: German `am` after a participle is the day it happened (`Gebucht am`, `Erstellt am`: booked
+#: on, created on; detect10): a date, as `given on` is, never the person the participle names.
+DATE_PREPOSITIONS = frozenset({"am"})
 #: What a participle before such a preposition is read as: a movement or a record of one.
 PARTICIPLES = frozenset({"administered", "injected", "given", "used", "recorded", "entered", "performed",
                          "counted", "checked", "applied", "treated", "dispensed", "received", "delivered",
@@ -572,6 +575,8 @@ def header_words(header: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
         return ALONE_ABBREVIATIONS[own[0]], tuple(own), False
     if len(own) >= 2 and own[-1] in AGENT_PREPOSITIONS and set(header_words(own[-2])[0]) & PARTICIPLES:
         own = [*own[:-1], "by"]  # `Verabreicht von`: administered by
+    if len(own) >= 2 and own[-1] in DATE_PREPOSITIONS and set(header_words(own[-2])[0]) & PARTICIPLES:
+        own = [*own[:-1], "date"]  # `Gebucht am`: the date it was booked, never who booked it
     own = [("per" if w in RATE_PREPOSITIONS and 0 < i < len(own) - 1 and set(header_words(own[i + 1])[0]) & PER_WHAT
             else w) for i, w in enumerate(own)]  # `Unidades por caja`, `Prix par unité`: per
     out: list[str] = []
