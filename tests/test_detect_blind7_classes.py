@@ -162,3 +162,51 @@ def test_a_vaccination_record_names_its_vaccine_by_type_unless_a_name_column_is_
     named = detect_rows([["Date", "Patient", "Vaccine Type", "Vaccine Name", "Lot", "Doses"],
                          [D1, "A. Smith", "FLU4", "Fluzone Quadrivalent", "FL123", 1]])
     assert columns_by_field(named)["product"] == "Vaccine Name"
+
+
+# --- what a column is about decides, not a word it shares with a field ------------------------
+
+def test_where_a_product_was_made_is_not_where_it_is_stocked():
+    det = detect_rows([["Item Description", "Lot", "Line Item Quantity", "Manufacturing Site", "Warehouse"],
+                       ["Botox", "C3709C3", 100, "Westport, IE", "Main"]])
+    assert columns_by_field(det)["location"] == "Warehouse"
+    assert field_of("Manufacturing Site", Kind.INVENTORY) is None
+
+
+def test_a_lines_value_is_its_total_cost_never_the_product():
+    assert field_of("Line Item Value", Kind.INVENTORY) == "total_cost"
+    assert field_of("Item Value", Kind.INVENTORY) != "product"
+    assert field_of("PROPRIETARYNAMESUFFIX", Kind.PRODUCTS) is None  # part of a name, not the name
+
+
+def test_a_pos_sales_export_reads_its_transaction_id_and_net_sales():
+    det = detect_rows([["Date", "Transaction ID", "Item", "Qty", "Price Point Name", "Gross Sales", "Net Sales"],
+                       [D1, "TX-9", "Botox", 20, "Per unit", 300, 280]])
+    cols = columns_by_field(det)
+    assert det.kind is Kind.VISITS
+    assert cols["visit_id"] == "Transaction ID" and cols["price"] == "Net Sales"
+    assert field_of("Price Point Name", Kind.VISITS) is None  # a name is never an amount
+
+
+def test_a_number_of_days_is_never_a_date():
+    for header in ("Dias Entrega", "Delivery Days", "Days to delivery"):
+        assert field_of(header, Kind.INVENTORY) is None, header
+
+
+def test_an_adjustments_number_identifies_it_and_is_no_type():
+    det = detect_rows([["Adjustment No", "Date", "Product", "Lot", "Reason", "Quantity", "Adjustment Type"],
+                       ["ADJ-1", D1, "Botox", "C3709C3", "broken vial", -2, "waste"]])
+    assert columns_by_field(det)["type"] == "Adjustment Type"
+    assert field_of("Adjustment No", Kind.ADJUSTMENTS) is None
+
+
+def test_a_storage_locator_is_the_location_and_a_commodity_the_product():
+    assert field_of("CÓDIGO LOCALIZADOR", Kind.COUNTS) == "location"
+    assert field_of("Locator", Kind.INVENTORY) == "location"
+    assert field_of("commodityName", Kind.COUNTS) == "product"
+    assert field_of("Commodity_Code", Kind.PRODUCTS) is None  # its code stays a code
+
+
+def test_an_active_ingredients_unit_is_not_the_products_unit():
+    assert field_of("ACTIVE_INGRED_UNIT", Kind.PRODUCTS) is None
+    assert field_of("Ingredient Unit", Kind.PRODUCTS) is None
