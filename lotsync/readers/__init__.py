@@ -33,22 +33,26 @@ def read_path(path: str | os.PathLike) -> list[RawSheet]:
 
 def start_path(path: str | os.PathLike) -> Callable[[], list[RawSheet]]:
     """`read_path` in two steps, so that a run reads its files on both cores: the
-    preflight runs now (a ReadError for an unusable file is raised here) and a workbook
-    parsed in the guarded child is forked now; the function returned finishes the read
+    preflight runs now (a ReadError for an unusable file is raised here) and a workbook's
+    guarded child is forked now, before the preflight's scan, which runs beside it; the function returned finishes the read
     (waits for the child) and gives the sheets or raises the ReadError.  Call it once;
     its `cancel()` stops a child whose sheets are no longer wanted."""
     from lotsync.readers import csvfile, preflight, workbook
 
-    pf = preflight.check(path)
-    if pf.kind == "csv":
+    quick, verdict = preflight.start_check(path)
+    if quick.kind == "csv":
+        pf = verdict()
+
         def finish() -> list[RawSheet]:
             return _guarded(pf, lambda: [csvfile.read_csv(pf)])
         finish.cancel = lambda: None  # type: ignore[attr-defined]
         return finish
-    started = _guarded(pf, lambda: workbook.start_workbook(pf))
+    # The workbook's child is forked on the first step's word and parses while the
+    # preflight's scan (the second step) runs here; the scan's verdict decides.
+    started = _guarded(quick, lambda: workbook.start_workbook(quick, verdict))
 
     def finish_workbook() -> list[RawSheet]:
-        return _guarded(pf, started)
+        return _guarded(quick, started)
 
     finish_workbook.cancel = getattr(started, "cancel", lambda: None)  # type: ignore[attr-defined]
     return finish_workbook

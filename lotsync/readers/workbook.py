@@ -119,10 +119,6 @@ from lotsync.readers.raw import RawSheet, ReadError
 #: 1,048,576 rows × 26 columns (27.3 M) still fits: any sheet up to column Z goes to
 #: calamine whatever its length.
 DENSE_CELL_BUDGET = 30_000_000
-#: xlsx/xlsm files up to this size are parsed in a forked child.  Measured overhead of the
-#: child (fork + pickle back): +0.05 s at 1 MB (20k rows), +0.12-0.17 s at 2 MB (40k rows),
-#: +0.5 s at 4 MB (80k rows), +1.9 s at 10 MB (200k rows).
-CHILD_MAX_BYTES = 2 * 1024**2
 CHILD_MEMORY_HEADROOM = 4 * 1024**3
 CHILD_TIMEOUT_BASE = 60.0
 CHILD_TIMEOUT_PER_MIB = 10.0
@@ -140,16 +136,34 @@ def read_workbook(pf: Preflight) -> list[RawSheet]:
     return start_workbook(pf)()
 
 
-def start_workbook(pf: Preflight) -> Callable[[], list[RawSheet]]:
-    """`read_workbook` in two steps: a file parsed in the guarded child is forked now and
-    parses on the other core while the caller goes on (reads its next file); the
-    function returned waits for it and gives the sheets, or raises the ReadError."""
-    if pf.kind == "xlsx" and pf.max_cells > DENSE_CELL_BUDGET:
-        return lambda: _too_large_for_calamine(pf)
-    pending = start_guarded(pf, _calamine_read)
+def start_workbook(pf: Preflight, verdict: Callable[[], Preflight] | None = None
+                   ) -> Callable[[], list[RawSheet]]:
+    """`read_workbook` in two steps: the guarded child is forked now and parses on the
+    other core while the caller goes on; the function returned waits for it and gives the
+    sheets, or raises the ReadError.
+
+    With `verdict` (the second step of `preflight.start_check`, whose first step gave `pf`)
+    the child is forked *before* the preflight's scan, which runs here meanwhile; the
+    scan's verdict then decides as it always has: refused -> the child is killed (and
+    reaped) and the preflight's ReadError raised, whatever the child was doing; a sheet
+    too large for calamine -> the child is killed and openpyxl reads the file; else the
+    child's sheets.  Without a fork (no `os.fork`, or the fork failed) nothing is parsed
+    before the verdict: the parse then runs in this process, after it."""
+    child = _Child.start(pf, _calamine_read) if _CAN_FORK else None
+    try:
+        full = verdict() if verdict is not None else pf
+    except BaseException:
+        if child is not None:
+            child.kill()
+        raise
+    if full.kind == "xlsx" and full.max_cells > DENSE_CELL_BUDGET:
+        if child is not None:
+            child.kill()
+        return lambda: _too_large_for_calamine(full)
+    pending = Pending(child=child) if child is not None else Pending(outcome=_parse_guarded(full))
 
     def finish() -> list[RawSheet]:
-        return _sheets_from(pf, pending.result())
+        return _sheets_from(full, pending.result())
 
     finish.cancel = pending.cancel  # type: ignore[attr-defined]
     return finish
@@ -288,9 +302,10 @@ def vouched(pf: Preflight) -> bool:
 
 
 def needs_child(pf: Preflight) -> bool:
-    """Parse in the guarded child: every file the scan cannot vouch for, whatever its size,
-    and every small file (the child costs little there)."""
-    return not vouched(pf) or pf.size <= CHILD_MAX_BYTES
+    """Parse in the guarded child: every workbook, vouched for or not, whatever its size
+    (the child's sheets come back as compact Grids, which pickle almost for free; see the
+    module doc).  Only where there is no fork does a parse run in this process."""
+    return pf.kind != "csv"
 
 
 def run_guarded(pf: Preflight, parse: Callable[[Preflight], Any]) -> tuple:
@@ -335,14 +350,23 @@ def start_guarded(pf: Preflight, parse: Callable[[Preflight], Any]) -> Pending:
     return Pending(outcome=_parse_guarded(pf, parse))
 
 
-def _parse_guarded(pf: Preflight, parse: Callable[[Preflight], Any] = _calamine_read) -> tuple:
-    """`parse` in this process; every exception it can raise becomes an outcome."""
+def _parse_guarded(pf: Preflight, parse: Callable[[Preflight], Any] = _calamine_read,
+                   in_child: bool = False) -> tuple:
+    """`parse` in this process; every exception it can raise becomes an outcome.
+
+    In the child a MemoryError is its memory cap refusing an allocation, as when calamine
+    aborts on one: ("died",), the damaged-file line, not a second try with openpyxl in the
+    parent.  In this process it is raised (readers._guarded words it)."""
     try:
         return ("ok", parse(pf))
     except (KeyboardInterrupt, SystemExit):
         raise
     except PasswordError:
         return ("password",)
+    except MemoryError:
+        if in_child:
+            return ("died",)
+        raise
     except BaseException as exc:  # noqa: BLE001 - pyo3 PanicException is a BaseException
         return ("error", type(exc).__name__)
 
@@ -394,7 +418,8 @@ class _Child:
             try:
                 os.close(read_fd)
                 _child_limits(address_space)
-                payload = pickle.dumps(_parse_guarded(pf, parse), protocol=pickle.HIGHEST_PROTOCOL)
+                payload = pickle.dumps(_parse_guarded(pf, parse, in_child=True),
+                                       protocol=pickle.HIGHEST_PROTOCOL)
                 view = memoryview(payload)
                 while view:
                     view = view[os.write(write_fd, view):]
@@ -592,4 +617,4 @@ def _col_letter(n: int) -> str:
 
 
 __all__ = ["read_workbook", "start_workbook", "run_guarded", "start_guarded", "Pending", "needs_child", "vouched", "DENSE_CELL_BUDGET",
-           "CHILD_MAX_BYTES", "SHARED_EXPANSION_BUDGET"]
+           "SHARED_EXPANSION_BUDGET"]
