@@ -195,3 +195,18 @@ def test_when_the_fork_fails_the_workbook_is_read_in_this_process_after_the_pref
     assert out["rows"][0] == ["Date", "Product", "Lot #", "Units Used", "Patient"]
     assert out["rows"][1][1:4] == ["Product 0", "LOT00000", 1]
     assert "known attack" in out["refused"]
+
+
+@pytest.mark.skipif(not workbook._CAN_FORK, reason="no fork here")
+def test_the_streaming_read_of_a_sheet_too_large_for_calamine_runs_under_the_childs_budget(tmp_path, monkeypatch):
+    # openpyxl is a parser too: it reads in the guarded child, so the child's time budget
+    # (here none at all) stops it, and the person gets one line.
+    path = rf.write(tmp_path / "far-cell.xlsx", rf.with_sheet_xml(
+        rf.xlsx_bytes(rf.small_workbook()), "xl/worksheets/sheet1.xml",
+        lambda b: b.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>7</v></c></row></sheetData>')))
+    monkeypatch.setattr(workbook, "CHILD_TIMEOUT_BASE", 0.0)
+    monkeypatch.setattr(workbook, "CHILD_TIMEOUT_PER_MIB", 0.0)
+    with pytest.raises(ReadError) as err:
+        read_path(path)
+    assert "far-cell.xlsx" in str(err.value) and "reading it took over 0 seconds" in str(err.value)
+    assert no_child_left()

@@ -1,8 +1,8 @@
 """Workbooks (.xlsx .xlsm .xls .xlsb .ods) as `RawSheet`s: python-calamine first, openpyxl
 read-only as the safe fallback.
 
-How a workbook is read (after `preflight.check` has said what the file is and, for
-xlsx/xlsm, how far its cells really reach):
+How a workbook is read (`preflight.start_check` says what the file is; its scan, run
+beside the child (item 3), says for xlsx/xlsm how far the cells really reach):
 
 1. **Too large for a dense grid.**  calamine builds each sheet as a dense grid of
    32-byte cells from the first to the last cell with a value, so one stray cell at
@@ -14,36 +14,53 @@ xlsx/xlsm, how far its cells really reach):
    Extents past Excel's own limits are refused by the preflight.  A Strict OOXML file
    cannot take this path (openpyxl silently sees no sheets in one): it is refused with a
    message asking for a regular .xlsx.
-2. **The guard (`run_guarded`, the one place a parser meets a file's bytes).** A file is
-   parsed in a forked child (`os.fork`, not `multiprocessing`) when the preflight cannot
-   vouch for it (`vouched`: an xlsx/xlsm whose every cell reference its scan read, whose
-   row bound × width fits the budget and whose long shared strings cannot expand past
-   `SHARED_EXPANSION_BUDGET`; .xls/.xlsb/.ods are never vouched), whatever its size, and
-   every xlsx up to `CHILD_MAX_BYTES` (2 MiB).  The child gets `RLIMIT_AS` = its current
-   size + `CHILD_MEMORY_HEADROOM` (4 GiB), no core dumps, stderr to /dev/null, and
-   `CHILD_TIMEOUT_BASE` + `CHILD_TIMEOUT_PER_MIB` × size seconds; it pickles its result
-   back through a pipe.  If it dies (an abort, a signal) or runs out of time, the file is
-   reported as damaged: `ReadError("... the file looks damaged ...: open it in Excel ...
-   and save a copy")`.  Nothing crashes the caller.  Another reader (a columnar one) uses
-   the same guard: `run_guarded(pf, parse)` with its own picklable `parse(pf)`.
-   `start_guarded` forks without waiting (a thread drains the pipe): a run starts each
-   file's child before reading the next file (`pipeline.read_sources`), so the small
-   inventory workbook parses on the second core while this process reads the visit log.
-   Threads cannot do that: calamine holds the GIL while it parses (measured: a thread
-   reading visits.xlsx beside a Python loop made both take their sum, 2.2 s for 1.5 s).
-3. **Larger vouched files are parsed in-process** after the preflight: pickling rows back from
-   a child costs as much as parsing them (measured: calamine 1.0-1.5 s for 200k rows × 10
-   columns, pickle dumps + loads another 1.5-1.9 s), which would double the cost of the
-   files where speed matters.  `BaseException` from calamine (its `PanicException`
-   derives from it) is caught; `KeyboardInterrupt` and `SystemExit` are re-raised.
-4. **When calamine raises** (in the child or in-process): a password error becomes
+2. **The guard (`run_guarded`, the one place a parser meets a file's bytes).** Every
+   workbook is parsed in a forked child (`os.fork`, not `multiprocessing`), vouched for
+   or not, whatever its size, by calamine and by openpyxl alike (its streaming read gets
+   `OPENPYXL_TIME_FACTOR` times the time budget): where it can fork, this process never
+   hands a workbook's bytes to a parser itself.  The child gets `RLIMIT_AS` = its current size + `CHILD_MEMORY_HEADROOM`
+   (4 GiB), no core dumps, stderr to /dev/null, and `CHILD_TIMEOUT_BASE` +
+   `CHILD_TIMEOUT_PER_MIB` × size seconds; it builds each sheet's compact `Grid`
+   (readers/grid.py) and pickles the sheets back through a pipe (0.04 s at 200k visit
+   rows, 0.27 s at 1M: a Grid is a few arrays of codes and each distinct value once).
+   If it dies (an abort, a signal, a MemoryError under its cap) or runs out of time, the
+   file is reported as damaged: `ReadError("... the file looks damaged ...: open it in
+   Excel ... and save a copy")`.  Nothing crashes the caller.  Another reader (a columnar
+   one) uses the same guard: `run_guarded(pf, parse)` with its own picklable `parse(pf)`.
+3. **The child is forked before the preflight's scan** (`start_workbook(pf, verdict)`):
+   `preflight.start_check` first says what the file is (magic bytes, the zip's
+   directory, the workbook part: milliseconds), the child is forked on that and parses
+   on the other core while this process inflates and scans every part (0.4 s at 200k,
+   ~2 s at 1M).  The scan's verdict then decides exactly as when it came first: refused
+   (a zip bomb, a cell past Excel's last row, amplified shared strings, a damaged zip)
+   -> the child is killed and reaped and the preflight's own message is raised, whatever
+   the child was doing (still parsing, dead on the same bytes, or done); a sheet too
+   large for calamine -> the child is killed and openpyxl reads the file; else the
+   child's sheets.  A hostile file the scan has not yet judged is contained by the
+   child's `RLIMIT_AS` and timeout, as a file the scan could not vouch for always was.
+   Where there is no fork (or the fork fails) nothing is parsed before the verdict: the
+   parse then runs in this process after it, with every exception caught (`BaseException`:
+   calamine's `PanicException` derives from it; `KeyboardInterrupt` and `SystemExit`
+   are re-raised).  `start_workbook` returns without waiting (a thread drains the pipe):
+   a run starts each file's child before reading the next file (`pipeline.read_sources`),
+   so the two workbooks and the preflights overlap.  Threads cannot do that: calamine
+   holds the GIL while it parses (measured: a thread reading visits.xlsx beside a Python
+   loop made both take their sum, 2.2 s for 1.5 s).
+4. **When calamine raises** (in the child, or here where there is no fork): a password error becomes
    "password-protected: save an unprotected copy"; for a non-Strict xlsx/xlsm, openpyxl
-   read-only gets a second try (note on every sheet), and a failure there is "damaged";
+   read-only gets a second try (note on every sheet; in a child of its own), and a
+   failure there is "damaged";
    for xls/xlsb/ods (openpyxl cannot read them) it is "damaged" at once.  Exception text
    never reaches a message (it may quote a cell).
 
 Rejected alternatives:
-- calamine always in a child: doubles the cost of every large read (pickling, above).
+- large vouched files parsed in this process, after the preflight (issue 10's first four
+  passes): pickling row *lists* back from a child cost as much as parsing them (1.5-1.9 s
+  at 200k rows), but the Grid pickles almost for free, and in the child the parse
+  overlaps the scan (read wall at 1M 10.7 -> 9.5 s) and calamine's own grid (the read's
+  peak: 922 MB at 1M) never lives in this process (its ru_maxrss over the read 936 -> 201
+  MB at 1M).  See bench/README.md, "Fifth pass: childread".
+- the preflight first, then the fork: the scan's 0.4-2 s on one core while the other idles.
 - openpyxl always: 45-56 s for 200k rows against 1-4 s, and its read-only mode trusts
   the `<dimension>` tag (we call `reset_dimensions()` on the fallback path).
 - trusting `<dimension>` or calamine's own sizes for the budget: hostile and buggy files
@@ -60,8 +77,8 @@ Rejected alternatives:
 What is not covered: the scan is still a heuristic for what it vouches for.  It reads
 cell references written as `<c r="..."` (either quote), rows in any order (the row bound
 comes from the longest reference's digit count), and long shared strings; a cell element
-with a namespace prefix and a spaced attribute (`<x:c r = "XFD1">`) is not seen by it, so a
-large file of that form would be parsed in-process.  Small shared strings (up to 4 KiB)
+with a namespace prefix and a spaced attribute (`<x:c r = "XFD1">`) is not seen by it; such a file
+is parsed in the child under its caps like any other.  Small shared strings (up to 4 KiB)
 repeated in many cells are not bounded (each cell expands at most that much).  The budget
 is per sheet (the largest), not summed over tabs: twelve monthly tabs of 100k rows are
 fine; it is the sparse blow-up that a budget must stop, and that happens within one sheet.
@@ -308,15 +325,16 @@ def needs_child(pf: Preflight) -> bool:
     return pf.kind != "csv"
 
 
-def run_guarded(pf: Preflight, parse: Callable[[Preflight], Any]) -> tuple:
+def run_guarded(pf: Preflight, parse: Callable[[Preflight], Any], slow: float = 1.0) -> tuple:
     """THE place a parser meets a file's bytes: `parse(pf)` in the guarded child when
     `needs_child(pf)` (memory and time budget; an abort kills only the child), else in this
     process with every exception caught.  `parse` must return something picklable.
 
     Outcome: ("ok", value) | ("password",) | ("error", exception type name) | ("died",)
     | ("timeout", seconds).  Any reader (calamine here, a columnar reader elsewhere) goes
-    through this; it never raises for what the file does."""
-    return start_guarded(pf, parse).result()
+    through this; it never raises for what the file does.  `slow` multiplies the child's
+    time budget (for a parser slower than calamine)."""
+    return start_guarded(pf, parse, slow).result()
 
 
 class Pending:
@@ -339,12 +357,12 @@ class Pending:
             self._child = None
 
 
-def start_guarded(pf: Preflight, parse: Callable[[Preflight], Any]) -> Pending:
+def start_guarded(pf: Preflight, parse: Callable[[Preflight], Any], slow: float = 1.0) -> Pending:
     """`run_guarded` without waiting for the child: the child is forked now and its
     result is read by a thread as it comes (so the child never blocks on a full pipe),
     while this process reads its next file; an in-process parse is done now."""
     if needs_child(pf) and _CAN_FORK:
-        child = _Child.start(pf, parse)
+        child = _Child.start(pf, parse, slow)
         if child is not None:
             return Pending(child=child)
     return Pending(outcome=_parse_guarded(pf, parse))
@@ -372,12 +390,6 @@ def _parse_guarded(pf: Preflight, parse: Callable[[Preflight], Any] = _calamine_
 
 
 # ---------------------------------------------------------------------------- the child
-def _parse_in_child(pf: Preflight, parse: Callable[[Preflight], Any] = _calamine_read) -> tuple:
-    """`_parse_guarded` in a forked child with a memory cap and a timeout."""
-    child = _Child.start(pf, parse)
-    return _parse_guarded(pf, parse) if child is None else child.wait()
-
-
 class _Child:
     """One forked child parsing one file; a thread in this process drains its pipe.
 
@@ -399,9 +411,10 @@ class _Child:
         self._thread.start()
 
     @classmethod
-    def start(cls, pf: Preflight, parse: Callable[[Preflight], Any]) -> "_Child | None":
+    def start(cls, pf: Preflight, parse: Callable[[Preflight], Any],
+              slow: float = 1.0) -> "_Child | None":
         """Fork the child; None if the fork failed (then parse in-process)."""
-        timeout = CHILD_TIMEOUT_BASE + CHILD_TIMEOUT_PER_MIB * pf.size / 1024**2
+        timeout = slow * (CHILD_TIMEOUT_BASE + CHILD_TIMEOUT_PER_MIB * pf.size / 1024**2)
         address_space = _address_space()
         read_fd, write_fd = os.pipe()
         try:
@@ -535,7 +548,29 @@ def _child_limits(address_space: int | None) -> None:
 
 # ---------------------------------------------------------------------------- openpyxl
 def _openpyxl_read(pf: Preflight, note: str) -> list[RawSheet]:
-    """The whole workbook with openpyxl read-only: streams rows, builds no grid."""
+    """The whole workbook with openpyxl read-only (streams rows, builds no grid), in the
+    guarded child like calamine: the scan has judged these bytes, but they are still a
+    stranger's, and openpyxl is a parser.  Where there is no fork, in this process."""
+    outcome = run_guarded(pf, _openpyxl_parse, slow=OPENPYXL_TIME_FACTOR)
+    status = outcome[0]
+    if status == "ok":
+        if outcome[1][0] == "fail":
+            raise ReadError(outcome[1][1])
+        return _to_raw(pf, outcome[1][1], (note,))
+    if status == "timeout":
+        raise fail(pf.name, f"reading it took over {outcome[1]:.0f} seconds, so the file "
+                   "looks damaged", DAMAGED_ADVICE)
+    raise fail(pf.name, "the file looks damaged (it could not be parsed)", DAMAGED_ADVICE)
+
+
+#: openpyxl streams a sheet 10-40 times slower than calamine parses it (45-56 s against
+#: 1-4 s for 200k rows), so its child's time budget is this many times calamine's.
+OPENPYXL_TIME_FACTOR = 10.0
+
+
+def _openpyxl_parse(pf: Preflight) -> tuple:
+    """("sheets", [_Sheet]) with each sheet's rows as a Grid (cheap to pickle back from
+    the child), or ("fail", the one-line message): run by `run_guarded`."""
     import openpyxl  # imported here: only the fallback path pays for it
 
     sheets: list[_Sheet] = []
@@ -556,20 +591,21 @@ def _openpyxl_read(pf: Preflight, note: str) -> list[RawSheet]:
                         sheets.append((sheet_name, state, True, [], False))
                         continue
                     ws.reset_dimensions()  # read-only mode trusts <dimension>: it may lie
-                    sheets.append((sheet_name, state, False, _openpyxl_rows(ws), False))
+                    rows = Grid.from_rows(_openpyxl_rows(ws))
+                    sheets.append((sheet_name, state, False, rows, False))
             finally:
                 wb.close()
-    except ReadError:
-        raise
+    except ReadError as exc:
+        return ("fail", str(exc))
     except (KeyboardInterrupt, SystemExit):
         raise
     except MemoryError:
-        raise fail(pf.name, "it is too large to read in this computer's memory",
-                   "split it into smaller workbooks") from None
+        return ("fail", str(fail(pf.name, "it is too large to read in this computer's memory",
+                                 "split it into smaller workbooks")))
     except Exception:  # noqa: BLE001 - openpyxl raises many types on broken files
-        raise fail(pf.name, "the file looks damaged (it could not be parsed)",
-                   DAMAGED_ADVICE) from None
-    return _to_raw(pf, sheets, (note,))
+        return ("fail", str(fail(pf.name, "the file looks damaged (it could not be parsed)",
+                                 DAMAGED_ADVICE)))
+    return ("sheets", sheets)
 
 
 def _openpyxl_rows(ws) -> list[list[Any]]:
