@@ -110,6 +110,33 @@ def test_a_cell_past_excels_last_row_gets_the_preflights_message_not_the_childs_
     assert no_child_left()
 
 
+@pytest.mark.skipif(not workbook._CAN_FORK, reason="no fork here")
+def test_a_child_that_dies_before_the_preflight_refuses_the_file_still_gives_the_preflights_message(tmp_path):
+    # A cell at XFD1048577: calamine's grid would be 550 GB, so the child dies at once
+    # (its cap); the scan refuses the row past Excel's last.  The scan is held until the
+    # child has died (an observer: it waits, then runs the real scan).
+    import time
+
+    path = rf.write(tmp_path / "past-last-row.xlsx", rf.with_sheet_xml(
+        rf.xlsx_bytes(rf.small_workbook()), "xl/worksheets/sheet1.xml",
+        lambda b: b.replace(b"</sheetData>", b'<row r="1048577"><c r="XFD1048577"><v>1</v></c></row></sheetData>')))
+    quick, verdict = preflight.start_check(path)
+    alive_at_verdict: list[list[str]] = []
+
+    def after_the_child() -> preflight.Preflight:
+        deadline = time.monotonic() + 60
+        while running_children() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        alive_at_verdict.append(running_children())
+        return verdict()
+
+    with pytest.raises(ReadError) as err:
+        workbook.start_workbook(quick, after_the_child)()
+    assert alive_at_verdict == [[]]
+    assert "beyond Excel's last row" in str(err.value) and "crashed" not in str(err.value)
+    assert no_child_left()
+
+
 def test_a_sheet_too_large_for_calamine_stops_the_child_and_is_read_by_openpyxl(tmp_path):
     # A real cell at XFD1048576: the scan sees it (too large for a dense grid), the child
     # forked before the scan is stopped, and openpyxl streams the file instead.
@@ -210,3 +237,23 @@ def test_the_streaming_read_of_a_sheet_too_large_for_calamine_runs_under_the_chi
         read_path(path)
     assert "far-cell.xlsx" in str(err.value) and "reading it took over 0 seconds" in str(err.value)
     assert no_child_left()
+
+
+def test_a_payload_read_from_the_pipes_chunks_is_the_payload_joined():
+    # the reference: pickle.loads of the joined chunks (what the reader did before)
+    import pickle
+    import random
+
+    from lotsync.readers.grid import Grid
+
+    grid = Grid.from_rows([[f"Product {i % 7}", i * 1.5, None, "x" * (i % 300)] for i in range(5_000)])
+    payload = pickle.dumps(("ok", [("Visits", "visible", False, grid, True)], b"\x00" * 300_000),
+                           protocol=pickle.HIGHEST_PROTOCOL)
+    rng = random.Random(7)
+    for _ in range(20):
+        cuts = sorted(rng.sample(range(1, len(payload)), rng.randint(1, 40)))
+        chunks = [payload[a:b] for a, b in zip([0] + cuts, cuts + [len(payload)])]
+        expected = pickle.loads(b"".join(chunks))
+        got = pickle.load(workbook._Chunks(list(chunks)))
+        assert [list(r) for r in got[1][0][3]] == [list(r) for r in expected[1][0][3]]
+        assert got[0] == expected[0] and got[2] == expected[2]
