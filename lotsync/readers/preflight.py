@@ -20,6 +20,10 @@
    (`_SharedScan`): a text longer than any Excel cell repeated into gigabytes is refused.
 4. For a gzip CSV: what it inflates to, bounded (`MAX_GZIP_CSV_BYTES`) before decoding.
 
+`start_check(path)` gives the same answers in two steps (what the file is, cheaply; then
+the inflate-and-scan), so that the reader can fork its guarded child between them and the
+scan runs while the child parses (readers/workbook.py, `start_workbook`).
+
 Only the file's structure is ever put into a message, never cell contents (patient names
 are PHI) and never an exception's text (it may quote a cell).
 """

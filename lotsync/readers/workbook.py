@@ -61,6 +61,10 @@ Rejected alternatives:
   peak: 922 MB at 1M) never lives in this process (its ru_maxrss over the read 936 -> 201
   MB at 1M).  See bench/README.md, "Fifth pass: childread".
 - the preflight first, then the fork: the scan's 0.4-2 s on one core while the other idles.
+- two children for a workbook of several large tabs (one per half of its tabs): on twelve
+  monthly tabs of 200k rows in all the halves' CPU summed to the whole's, but the run's
+  CPU rose 0.3 s and the tree's peak 83 -> 112 MB, and on a shared machine the wall did
+  not show the gain (bench/README.md, fifth pass).
 - openpyxl always: 45-56 s for 200k rows against 1-4 s, and its read-only mode trusts
   the `<dimension>` tag (we call `reset_dimensions()` on the fallback path).
 - trusting `<dimension>` or calamine's own sizes for the budget: hostile and buggy files
@@ -92,8 +96,11 @@ tells the parser which system it counts in); an xlsx sheet carries a `CellFormat
 the parser can look up the few number formats it needs (readers/cellformats.py); formula cells give their cached value; error cells
 (#DIV/0!) come back as None from calamine and as the error text from openpyxl.
 
-Measured (2 cores; 200,000 rows × 10 columns xlsx with shared strings, 10 MB on disk,
-73 MB of sheet XML; runs of each interleaved, so load hits both alike):
+Measured in this process, before the fifth pass moved every parse to the child (2 cores;
+200,000 rows × 10 columns xlsx with shared strings, 10 MB on disk, 73 MB of sheet XML;
+runs of each interleaved, so load hits both alike; now see bench/README.md "Fifth pass:
+childread": visits.xlsx at 200k is read in 1.67-1.78 s wall with a core free, the child's
+parse and pickle 1.28-1.35 s after a 0.39-0.43 s scan here):
   bare `CalamineWorkbook.from_path(p).get_sheet_by_index(0).to_python()`
       quiet machine 1.03-1.07 s; with the GC paused 0.92-0.94 s
   preflight (inflate every part + scan the sheet)      0.10 s quiet, 0.11-0.19 s loaded
