@@ -39,8 +39,9 @@ BLIND4 = Path(__file__).parent / "data" / "header_corpus_blind4.csv"
 BLIND5 = Path(__file__).parent / "data" / "header_corpus_blind5.csv"
 BLIND6 = Path(__file__).parent / "data" / "header_corpus_blind6.csv"
 BLIND7 = Path(__file__).parent / "data" / "header_corpus_blind7.csv"
+BLIND8 = Path(__file__).parent / "data" / "header_corpus_blind8.csv"
 SETS = {"tune": CORPUS, "heldout": CORPUS, "blind2": BLIND2, "blind3": BLIND3, "blind4": BLIND4,
-        "blind5": BLIND5, "blind6": BLIND6, "blind7": BLIND7}
+        "blind5": BLIND5, "blind6": BLIND6, "blind7": BLIND7, "blind8": BLIND8}
 
 
 def corpus(path: Path = CORPUS) -> list[dict]:
@@ -336,6 +337,30 @@ def test_headers_are_read_right_on_the_seventh_blind_set(capsys):
     assert_accuracy("blind7", "seventh blind set", BLIND7_FLOOR, BLIND7_TABLE_FLOOR, capsys)
 
 
+#: The eighth blind set (header_corpus_blind8.csv: 421 spellings from 65 public files, 76
+#: tables, 42% Portuguese/Spanish/French/German/Italian), gathered like the seventh from
+#: spreadsheet templates and exports (vaccine-inventory reconciliation files, a botulinum-toxin
+#: treatment export, dispensing registers, count and stocktake workbooks, goods-receipt and
+#: stock-movement exports), its labels audited against the written rules (2 of 421 changed),
+#: all before any matcher ran on it; committed on its own branch while detect10 tuned on the
+#: seventh set and review6 reviewed detect9 without access to it; merged after both and
+#: measured ONCE, on main at 77bcbd2: 81.2% (342 of 421) alone and 81.9% (345 of 421) in table
+#: context; 49 of 76 tables read in table context with no wrong field. The issue's 98% target
+#: is NOT met on a blind set. Of the 76 misses in table context: 36 columns labelled as naming
+#: nothing read as a field (a shipment's expected lot and expiry beside the received ones, a
+#: trade name beside the product, a customer's classification as the customer, a plant beside
+#: its storage location), 34 fields missed (a sell-out file's barcode, invoice number and
+#: customer; `startDate`; `received_expiry`; an animal as the patient; `Funcionario`;
+#: `Posizione Scaffale`), 6 read as another field. By kind: visits 28, inventory 21,
+#: adjustments 13, counts 9, products 5. Spent from here on; the floors guard regressions only.
+BLIND8_FLOOR = 0.81
+BLIND8_TABLE_FLOOR = 0.81
+
+
+def test_headers_are_read_right_on_the_eighth_blind_set(capsys):
+    assert_accuracy("blind8", "eighth blind set", BLIND8_FLOOR, BLIND8_TABLE_FLOOR, capsys)
+
+
 #: The per-header figures in table context (detect9): each set's headers read within their
 #: table (grouped by source and kind, as the table test groups them; the table's headers
 #: given together as its known kind, no values, no tab name: `read_columns`), against the
@@ -357,7 +382,7 @@ BLIND6_TABLE_FLOOR = 0.89
 def _tables() -> dict[tuple[str, str], list[dict]]:
     by: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in (corpus() + corpus(BLIND2) + corpus(BLIND3) + corpus(BLIND4) + corpus(BLIND5)
-              + corpus(BLIND6) + corpus(BLIND7)):
+              + corpus(BLIND6) + corpus(BLIND7) + corpus(BLIND8)):
         by[(r["source"], r["kind"])].append(r)
     return by
 
@@ -429,7 +454,12 @@ KNOWN_MISREADS = {("github:sopra-steria-norge/pharmacy.no pharma-core/src/main/r
                   ('github:openboxes/openboxes grails-app/conf/templates/configuration/products.csv',
                    'products'),
                   ('public GitHub file, search index id 55218645037 (Google Sheet "PBM Control - Base '
-                   'Normalizada V1", Spanish: Historial Servicios)', 'visits')}
+                   'Normalizada V1", Spanish: Historial Servicios)', 'visits'),
+                  # measured with the eighth blind set (1 of its 76 tables through the gate; 49 of
+                  # 76 in table context, see BLIND8_FLOOR): a product's generic name, labelled
+                  # none where the brand is the product, read as the product
+                  ('public GitHub file, search index id 57954606293 (Nigerian pharmacy app, product '
+                   'audit-history field labels)', 'products')}
 
 
 @pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="known misread"))
