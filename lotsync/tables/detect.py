@@ -306,6 +306,8 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
         _read_dated_visit_as_date(sh, idx, readings)
     if "date" in required and "date" not in readings:
         _read_timestamp_as_date(sh, idx, headers, taken, readings, kind)
+    if kind in PLAN_DATE_FIELD and PLAN_DATE_FIELD[kind] not in readings:
+        _read_plan_date_as_date(sh, idx, headers, taken, readings, kind)
     if kind is Kind.VISITS:
         _drop_cost_read_as_price(headers, readings)
     unused = [h for j, h in headers.items() if j not in {r.index for r in readings.values()}]
@@ -429,6 +431,46 @@ def _read_timestamp_as_date(sh: "_Sheet", idx: int, headers: dict[int, str], tak
                                        tuple(sorted(words & TIMESTAMP_WORDS)))
             taken.add(j)
             return
+
+
+#: The date a plan or a record names, read as the event's only where no column names the
+#: event's date (review7a). detect10 vetoed scheduled/planned and recorded dates outright, so a
+#: treatment log dated only by `Scheduled Date` lost its date and became a stock sheet (its
+#: treatments received as stock), and a receiving log dated only by `Delivery Recorded Date`
+#: lost its receipt dates. Beside a date of the event the plan still names nothing.
+#: Rejected: lifting the veto (then `Scheduled Delivery Date` beside `Date Received` could
+#: win); expected/estimated dates (an expected delivery has not arrived: never a receipt).
+PLAN_DATE_FIELD = {Kind.VISITS: "date", Kind.INVENTORY: "received_date"}
+PLAN_DATE_WORDS = {Kind.VISITS: frozenset({"schedule"}),
+                   Kind.INVENTORY: frozenset({"recorded"})}
+
+#: A schedule as a noun is a drug's class (`Schedule`: DEA Schedule II, India's Schedule H;
+#: blind4 labels `schedule` none) or a timetable, never a day: only the participle
+#: (`Scheduled`, `programada`, `agendado`) dates an appointment.
+SCHEDULE_NOUNS = frozenset({"schedule", "schedules"})
+
+
+def _read_plan_date_as_date(sh: "_Sheet", idx: int, headers: dict[int, str], taken: set[int],
+                            readings: dict[str, Reading], kind: Kind) -> None:
+    """No column names the event's date: a treatment log's scheduled appointment date is the
+    visit's date (the treatment was given at the appointment the log records), and a
+    receiving log's `Delivery Recorded Date` is the receipt's. A weak guess, so `check`
+    flags it; never a column whose values are not dates, and for a receipt only a header that
+    reads as the receipt's date once `recorded` is set aside."""
+    field, plan = PLAN_DATE_FIELD[kind], PLAN_DATE_WORDS[kind]
+    for j, header in headers.items():
+        words, raw, _ = header_words(header)
+        if j in taken or not set(words) & plan or set(raw) & SCHEDULE_NOUNS:
+            continue
+        if vetoes(field, sh.profile(idx, j)):
+            continue
+        if kind is Kind.INVENTORY:
+            best = read_header(" ".join(w for w in words if w not in plan), kind)[:1]
+            if not best or best[0].field != field:
+                continue
+        readings[field] = Reading(field, header, j, round(WEAK_BELOW - 0.1, 2), tuple(sorted(words)))
+        taken.add(j)
+        return
 
 
 def _names_body_sites(cells: list[object]) -> bool:
