@@ -70,3 +70,17 @@ def test_an_expected_delivery_never_dates_a_receipt_even_alone():
                        [D1, "Botox", "C3709C3", EXP, 100, 420],
                        [D2, "Dysport", "D1", EXP, 300, 150]])
     assert "received_date" not in columns_by_field(det)
+
+
+def test_a_column_named_invoice_number_is_the_invoice_beside_a_delivery_note():
+    for note in ("DN #", "Delivery Note #", "Delivery Note No"):
+        for invoice in ("Invoice #", "Invoice Number", "Invoice No."):
+            det = detect_rows([["Date Received", "Product", "Lot #", "Exp Date", "Qty", "Unit Cost", invoice, "PO #", note],
+                               [D1, "Botox", "C3709C3", EXP, 100, 420, "INV-77", "PO-3", "DN-5"]])
+            assert columns_by_field(det)["invoice"] == invoice, (invoice, note)
+
+
+def test_a_delivery_note_is_the_invoice_where_no_column_names_the_invoice():
+    det = detect_rows([["Date Received", "Product", "Lot #", "Exp Date", "Qty", "DN #"],
+                       [D1, "Botox", "C3709C3", EXP, 100, "DN-5"]])
+    assert columns_by_field(det)["invoice"] == "DN #"

@@ -85,7 +85,10 @@ BODY_SITE_NEIGHBOURS = frozenset({"route", "vaccine", "laterality"})
 #: A header equal to one of these names its field outright ("Product" beats "Treatment").
 OWN_NAMES = {"received_date": {"datereceived", "receiveddate"}, "unit_cost": {"unitcost"},
              "total_cost": {"totalcost"}, "visit_id": {"visitid"}, "to_location": {"tolocation"},
-             "units_per_package": {"unitsperpackage"}, "package_unit": {"packageunit"}}
+             "units_per_package": {"unitsperpackage"}, "package_unit": {"packageunit"},
+             # review7a: a column named the invoice is the invoice beside a delivery note (`DN #`,
+             # `Delivery Note #` read as the invoice only where no column names it)
+             "invoice": {"invoicenumber", "invoiceid", "invnumber"}}
 
 
 @dataclass(frozen=True)
