@@ -84,3 +84,17 @@ def test_a_delivery_note_is_the_invoice_where_no_column_names_the_invoice():
     det = detect_rows([["Date Received", "Product", "Lot #", "Exp Date", "Qty", "DN #"],
                        [D1, "Botox", "C3709C3", EXP, 100, "DN-5"]])
     assert columns_by_field(det)["invoice"] == "DN #"
+
+
+def test_who_gave_the_treatment_is_the_provider_beside_who_sold_it():
+    for who in ("Injector", "Nurse", "Practitioner", "Clinician", "Therapist", "Staff", "Provider"):
+        det = detect_rows([["Date", "Patient", who, "Sold By", "Product", "Lot", "Units", "Price"],
+                           [D1, "A. Lee", "RN Jen", "Sara", "Botox", "C3709C3", 20, 300],
+                           [D2, "B. Ray", "RN Jen", "Sara", "Botox", "C3709C3", 10, 150]])
+        assert columns_by_field(det)["provider"] == who, who
+
+
+def test_who_sold_the_treatment_is_the_provider_where_no_column_names_who_gave_it():
+    det = detect_rows([["Date", "Patient", "Sold By", "Product", "Lot", "Units", "Price"],
+                       [D1, "A. Lee", "Sara", "Botox", "C3709C3", 20, 300]])
+    assert columns_by_field(det)["provider"] == "Sold By"

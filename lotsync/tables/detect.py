@@ -288,7 +288,10 @@ def _assign(sh: _Sheet, idx: int, kind: Kind, extra: dict[str, str], count_hint:
             # `depot_code`, `Location Name` over `Location Code`): what a person reads it by.
             # Not a patient: the ID keys the visit (two patients of one name are two people)
             named = 0.01 if "name" in g.words and f != "patient" else 0.0
-            pairs.append((score + 0.2 * exact + need + named, -j, j, f, header, g))
+            # who sold a treatment is its provider only where no column names who gave it
+            # (`Sold By` beside `Injector`, `Nurse`, `Staff`): the sale's credit is not the hand
+            sold = 0.1 if f == "provider" and set(g.words) & SALE_WORDS else 0.0
+            pairs.append((score + 0.2 * exact + need + named - sold, -j, j, f, header, g))
     pairs.sort(key=lambda p: (-p[0], -p[1]))
     for score, _, j, f, header, g in pairs:
         if j in taken or f in readings:
@@ -331,6 +334,12 @@ def _drop_cost_read_as_price(headers: dict[int, str], readings: dict[str, Readin
                 g.field in ("unit_cost", "total_cost") for g in read_header(h, Kind.INVENTORY)[:1]):
             del readings["price"]
             return
+
+
+#: Words of the person a sale credits (`Sold By`, `vendido por`, `Salesperson`): the
+#: provider where no column names who treated (review7a: detect10's two-word `sold by`
+#: outscored a one-word `Injector`, `Nurse`, `Staff` beside it).
+SALE_WORDS = frozenset({"sold", "salesperson", "sales"})
 
 
 #: Words a product's own code column is made of (`sku`, `Item Code`, `NDC` read as code).
