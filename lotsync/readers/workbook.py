@@ -479,7 +479,13 @@ class _Child:
             return
 
     def wait(self) -> tuple:
-        self._thread.join()
+        try:
+            self._thread.join()
+        except BaseException:
+            # Ctrl-C (or any other interruption) while waiting: the child must not outlive
+            # this wait, since only this process enforces its time budget.
+            self.kill()
+            raise
         try:
             if self.timed_out:
                 return ("timeout", self.timeout)
