@@ -171,7 +171,9 @@ def read_sources(sources: Iterable[str], read: Callable[[str], list[RawSheet]] |
                 sheets.extend(finish())
             try:
                 pending.append(start(s))
-            except BaseException:
+            except Exception:
+                # A file that cannot be read: an earlier file's error is the one to report.
+                # Ctrl-C is not waited out here: the `finally` stops the children.
                 for finish in pending:  # an earlier file's error is the one to report
                     pending = pending[1:]
                     finish()
