@@ -119,6 +119,7 @@ import os
 import pickle
 import select
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -423,6 +424,10 @@ class _Child:
         """Fork the child; None if the fork failed (then parse in-process)."""
         timeout = slow * (CHILD_TIMEOUT_BASE + CHILD_TIMEOUT_PER_MIB * pf.size / 1024**2)
         address_space = _address_space()
+        parent = os.getpid()
+        # The kernel's parent-death signal follows the forking *thread*: asked for only
+        # when that is the main thread, whose end is the process's end.
+        die_with_parent = threading.current_thread() is threading.main_thread()
         read_fd, write_fd = os.pipe()
         try:
             with warnings.catch_warnings():
@@ -437,6 +442,8 @@ class _Child:
             code = 1
             try:
                 os.close(read_fd)
+                if die_with_parent:
+                    _die_with_parent(parent)
                 _child_limits(address_space)
                 payload = pickle.dumps(_parse_guarded(pf, parse, in_child=True),
                                        protocol=pickle.HIGHEST_PROTOCOL)
@@ -565,6 +572,22 @@ def _address_space() -> int | None:
         return pages * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the child: be killed when this process ends, however it ends (SIGTERM from a
+    scheduler, SIGKILL, the OOM killer).  Only the parent enforces the child's time
+    budget, so a child outliving it would parse a possibly hostile file unwatched, for as
+    long as the parser loops.  Linux only (prctl PR_SET_PDEATHSIG); elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the prctl took effect
+        os._exit(1)
 
 
 def _child_limits(address_space: int | None) -> None:
