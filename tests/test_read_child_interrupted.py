@@ -8,6 +8,8 @@ test; the slow parse is a reader passed in, as another reader would be."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import signal
 import threading
 import time
@@ -93,4 +95,65 @@ def test_ctrl_c_while_starting_the_second_file_does_not_wait_for_the_first_files
     with interrupt_after(30), pytest.raises(Interrupted):
         read_sources([first, second], read=SlowThenInterrupted())
     assert time.monotonic() - started < 10
+    assert running_children() == []
+
+
+PARENT = """
+import sys, time
+from lotsync.readers import preflight, workbook
+
+def slow_parse(pf):
+    time.sleep(120)
+    return []
+
+pending = workbook.start_guarded(preflight.check(sys.argv[1]), slow_parse)
+print(pending._child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_a_workbooks_child_ends_when_lotsync_is_killed_while_it_parses(tmp_path, how):
+    book = small_book(tmp_path / "inventory.xlsx")
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, book], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        assert process_alive(child)
+        parent.send_signal(how)
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while process_alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = process_alive(child)
+        if alive:
+            os.kill(child, signal.SIGKILL)
+        assert not alive
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+
+
+def test_a_child_whose_pipe_thread_cannot_start_is_stopped_not_left_running(tmp_path, monkeypatch):
+    """Out of threads (or Ctrl-C) just after the fork: nobody would drain, time or reap it."""
+    pf = preflight.check(small_book(tmp_path / "inventory.xlsx"))
+    start = threading.Thread.start
+
+    def no_pipe_thread(thread):
+        if thread.name == "lotsync-child-pipe":
+            raise RuntimeError("can't start new thread")
+        return start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", no_pipe_thread)  # the stdlib's, not lotsync's
+    with pytest.raises(RuntimeError):
+        workbook.start_guarded(pf, slow_parse)
     assert running_children() == []

@@ -461,7 +461,13 @@ class _Child:
             fcntl.fcntl(read_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
         except OSError:
             pass
-        return cls(pid, read_fd, timeout)
+        try:
+            return cls(pid, read_fd, timeout)
+        except BaseException:  # no thread to drain and reap it (or Ctrl-C just now): stop it
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(read_fd)
+            raise
 
     def _drain(self) -> None:
         deadline = time.monotonic() + self.timeout
