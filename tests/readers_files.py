@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import struct
 import zipfile
 import zlib
@@ -221,3 +222,12 @@ def xlsx_with_bomb(declared: int, actual_mib: int) -> bytes:
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def no_child_left() -> bool:
+    """This process has no child left to reap: every guarded child was waited for."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False

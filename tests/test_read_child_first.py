@@ -18,17 +18,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 import readers_files as rf
+from readers_files import no_child_left
 from test_harden_reads import poc_shared_strings
 
 from lotsync.readers import ReadError, preflight, read_path, workbook
-
-
-def no_child_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def running_children() -> list[str]:

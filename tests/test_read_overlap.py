@@ -9,6 +9,7 @@ import os
 import openpyxl
 import pytest
 import readers_files as rf
+from readers_files import no_child_left
 
 from lotsync import pipeline
 from lotsync.readers import ReadError, read_path
@@ -32,14 +33,6 @@ def aborting_workbook(path):
         rf.xlsx_bytes(rf.small_workbook()), "xl/worksheets/sheet1.xml",
         lambda b: b.replace(b"</sheetData>",
                             b'<row r="1048576"><c\tr="XFD1048576"><v>1</v></c></row></sheetData>')))
-
-
-def no_child_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def test_files_read_together_give_the_sheets_of_each_file_in_order(tmp_path):
