@@ -231,3 +231,21 @@ def no_child_left() -> bool:
     except ChildProcessError:
         return True
     return False
+
+
+#: Bytes the long shared strings of one sheet may expand to (`Preflight.shared_expansion`)
+#: for the scan to vouch for the file.
+SHARED_EXPANSION_BUDGET = 1024**3
+
+
+def vouched(pf) -> bool:
+    """Does the preflight's scan vouch for this file's size once parsed?  Only an xlsx/xlsm
+    whose every cell reference the scan read (no odd form), whose row bound times width
+    fits the dense budget, and whose long shared strings cannot expand past
+    `SHARED_EXPANSION_BUDGET`.  What the scan's figures mean, held by the tests: since every
+    workbook is parsed in the guarded child, no read decision rests on it any more."""
+    from lotsync.readers.workbook import DENSE_CELL_BUDGET
+
+    return (pf.kind == "xlsx" and not pf.odd_refs
+            and max(pf.row_bound, pf.max_row) * max(pf.max_col, 26) <= DENSE_CELL_BUDGET
+            and pf.shared_expansion <= SHARED_EXPANSION_BUDGET)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+import readers_files as rf
 
-from lotsync.readers import preflight, workbook
+from lotsync.readers import preflight
 from lotsync.readers.preflight import _SheetScan
 
 HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -83,7 +84,7 @@ def test_a_wide_workbook_from_openpyxl_is_vouched_with_its_real_width(tmp_path):
     path = tmp_path / "wide.xlsx"
     wb.save(path)
     pf = preflight.check(path)
-    assert (pf.max_col, pf.max_row, pf.odd_refs) == (30, 200, False) and workbook.vouched(pf)
+    assert (pf.max_col, pf.max_row, pf.odd_refs) == (30, 200, False) and rf.vouched(pf)
 
 
 def test_shared_cells_are_not_counted_without_a_long_shared_string(tmp_path):
@@ -95,7 +96,7 @@ def test_shared_cells_are_not_counted_without_a_long_shared_string(tmp_path):
     wb.save(path)
     pf = preflight.check(path)
     assert pf.longest_shared == 0 and pf.shared_cells == 0 and pf.shared_expansion == 0
-    assert workbook.vouched(pf)
+    assert rf.vouched(pf)
 
 
 def test_the_width_of_an_odd_cell_is_kept_wherever_its_reference_is_cut():

@@ -311,20 +311,6 @@ def _calamine_read(pf: Preflight) -> list[_Sheet]:
 
 
 # ---------------------------------------------------------------------------- the guard
-#: Bytes the long shared strings of one sheet may expand to (`Preflight.shared_expansion`)
-#: before the file is read only in the guarded child.
-SHARED_EXPANSION_BUDGET = 1024**3
-
-
-def vouched(pf: Preflight) -> bool:
-    """Does the preflight's scan vouch for this file's size once parsed?  Only an xlsx/xlsm
-    whose every cell reference the scan read (no odd form), whose row bound times width
-    fits `DENSE_CELL_BUDGET`, and whose long shared strings cannot expand past
-    `SHARED_EXPANSION_BUDGET`.  .xls/.xlsb/.ods are never scanned, so never vouched."""
-    return (pf.kind == "xlsx" and not pf.odd_refs
-            and max(pf.row_bound, pf.max_row) * max(pf.max_col, 26) <= DENSE_CELL_BUDGET
-            and pf.shared_expansion <= SHARED_EXPANSION_BUDGET)
-
 
 def needs_child(pf: Preflight) -> bool:
     """Parse in the guarded child: every workbook, vouched for or not, whatever its size
@@ -725,5 +711,5 @@ def _col_letter(n: int) -> str:
     return letters
 
 
-__all__ = ["read_workbook", "start_workbook", "run_guarded", "start_guarded", "Pending", "needs_child", "vouched", "DENSE_CELL_BUDGET",
-           "SHARED_EXPANSION_BUDGET"]
+__all__ = ["read_workbook", "start_workbook", "run_guarded", "start_guarded", "Pending", "needs_child",
+           "DENSE_CELL_BUDGET"]
